@@ -1,0 +1,98 @@
+/**
+ * Training settings, named after train.py's flags (in comments) with the starter code's defaults.
+ * One flat object, like nanoGPT's config: every field is a setting the user can change on the page.
+ */
+/** The label losses of the starter code's losses.py. */
+export type LossName = 'CrossEntropyLoss' | 'SoftmaxLoss' | 'HingeLoss';
+
+export interface TrainConfig {
+  /** --model: which model to build. */
+  model: string;
+  /** --label_loss: the loss on the labels. */
+  labelLoss: LossName;
+  /** --regularization_penalty: weight of the regularisation term in the final loss. */
+  regularizationPenalty: number;
+  /** --optimizer: only Adam, as the starter code's default (AdamOptimizer). */
+  optimizer: 'AdamOptimizer';
+  /** --base_learning_rate: learning rate before decay. */
+  baseLearningRate: number;
+  /** --learning_rate_decay: factor applied every learningRateDecayExamples examples (staircase). */
+  learningRateDecay: number;
+  /** --learning_rate_decay_examples: examples seen between two decays. */
+  learningRateDecayExamples: number;
+  /** --clip_gradient_norm: each gradient tensor is clipped to this L2 norm (0 or less turns clipping off). */
+  clipGradientNorm: number;
+  /** --batch_size: examples per step. */
+  batchSize: number;
+  /** --num_epochs: passes over the training data. */
+  numEpochs: number;
+  /** --max_steps: stop after this many steps even if epochs remain (null: no limit). */
+  maxSteps: number | null;
+  /** --start_new_model: fresh weights rather than continuing the current model. */
+  startNewModel: boolean;
+  /** Seed for weight initialisation and the per-epoch shuffle: same seed and data give the same loss curve. */
+  seed: number;
+  /** Steps between two status lines (train.py logs every 10 steps). */
+  logEverySteps: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  model: 'LogisticModel',
+  labelLoss: 'CrossEntropyLoss',
+  regularizationPenalty: 1.0,
+  optimizer: 'AdamOptimizer',
+  baseLearningRate: 0.01,
+  learningRateDecay: 0.95,
+  learningRateDecayExamples: 4_000_000,
+  clipGradientNorm: 1.0,
+  batchSize: 512,
+  numEpochs: 5,
+  maxSteps: null,
+  startNewModel: true,
+  seed: 0,
+  logEverySteps: 10,
+};
+
+/** tf.train.exponential_decay(base, global_step * batch_size, decay_examples, decay, staircase=True). */
+export function learningRateAt(config: TrainConfig, globalStep: number): number {
+  const decays = Math.floor((globalStep * config.batchSize) / config.learningRateDecayExamples);
+  return config.baseLearningRate * Math.pow(config.learningRateDecay, decays);
+}
+
+/** Plain-language problems with a config, one per field; empty when it can start a run. */
+export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainConfig, string>> {
+  const problems: Partial<Record<keyof TrainConfig, string>> = {};
+  const intIn = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+  if (!intIn(config.batchSize, 1, 65536))
+    problems.batchSize = 'Batch size must be a whole number from 1 to 65536.';
+  if (!(
+    Number.isFinite(config.baseLearningRate) &&
+    config.baseLearningRate > 0 &&
+    config.baseLearningRate <= 10
+  ))
+    problems.baseLearningRate = 'Learning rate must be a number above 0 and at most 10.';
+  if (!intIn(config.numEpochs, 1, 10000))
+    problems.numEpochs = 'Epochs must be a whole number from 1 to 10000.';
+  if (config.maxSteps !== null && !intIn(config.maxSteps, 1, 1e9))
+    problems.maxSteps = 'Max steps must be a whole number of at least 1, or empty.';
+  if (!(
+    Number.isFinite(config.learningRateDecay) &&
+    config.learningRateDecay > 0 &&
+    config.learningRateDecay <= 1
+  ))
+    problems.learningRateDecay = 'Learning-rate decay must be above 0 and at most 1.';
+  if (!(Number.isFinite(config.learningRateDecayExamples) && config.learningRateDecayExamples >= 1))
+    problems.learningRateDecayExamples = 'Decay examples must be at least 1.';
+  if (!Number.isFinite(config.clipGradientNorm))
+    problems.clipGradientNorm = 'Gradient clip norm must be a number.';
+  if (!(Number.isFinite(config.regularizationPenalty) && config.regularizationPenalty >= 0))
+    problems.regularizationPenalty = 'Regularization penalty must be 0 or more.';
+  if (!Number.isInteger(config.seed)) problems.seed = 'Seed must be a whole number.';
+  return problems;
+}
+
+/** The label losses of the starter code's losses.py, in the order the page lists them. */
+export const LOSS_NAMES: readonly LossName[] = ['CrossEntropyLoss', 'SoftmaxLoss', 'HingeLoss'];
+
+/** The models the page offers (names as --model took them). */
+export const MODEL_NAMES: readonly string[] = ['LogisticModel'];

@@ -1,0 +1,524 @@
+/**
+ * From `tf.train.Example` records to one compact split: schema detection on the first record, then a builder that
+ * decodes every record's image into one growing `Uint8Array` (1 byte per pixel, row-major HWC) and its label into
+ * one growing `Int32Array`, with no per-record arrays.
+ *
+ * Supported image features: an int64_list of pixel values 0..255 (the starter code's `image_raw`), a bytes_list
+ * holding one raw uint8 pixel buffer (TensorFlow's classic `convert_to_records`, with height/width/depth features),
+ * and a float_list in 0..1 or 0..255. Encoded PNG/JPEG images are detected and refused, for now.
+ *
+ * Decisions:
+ *  - Pixel values outside 0..255 (after float scaling, ±0.5 for rounding) are a 'no-image' error: the feature does
+ *    not hold 8-bit pixels. Values are never clamped or wrapped.
+ *  - A float image whose first record stays within 0..1 is taken as 0..1 (scale 255), else as 0..255 (scale 1).
+ *  - Without height/width features the shape is a square with depth 1 (784 → 28×28×1), else a square with depth 3
+ *    (3072 → 32×32×3).
+ *  - Labels are int64 (or integer-valued floats), one value per record, 0 ≤ label < MAX_CLASSES; a record without
+ *    the label feature (or with an empty list) gets -1.
+ *  - int64 ids are kept exact as decimal strings, also beyond 2^53 (they are names, not numbers).
+ */
+import { TFRecordError } from './errors';
+import {
+  countValues,
+  indexExample,
+  readBytesList,
+  readFloatInto,
+  readInt64Into,
+  readInt64Strings,
+  readUint8Into,
+  type FeatureRef,
+  type RecordContext,
+} from './example';
+
+export interface FeatureSchema {
+  imageKey: string;
+  imageKind: 'int64' | 'bytes' | 'float';
+  /** Multiplier from stored float values to 0..255 pixels (1 for int64 and bytes images). */
+  floatScale: 1 | 255;
+  height: number;
+  width: number;
+  depth: number;
+  labelKey: string | null;
+  idKey: string | null;
+}
+
+export interface DecodedSplit {
+  count: number;
+  schema: FeatureSchema;
+  /** count × height × width × depth bytes, 1 byte per pixel, row-major HWC. */
+  images: Uint8Array;
+  /** One label per record, -1 where missing; null when the records have no label feature. */
+  labels: Int32Array | null;
+  /** One id per record ('' where missing); null when the records have no id feature. */
+  ids: string[] | null;
+  /** Largest label + 1, at least 2. */
+  numClasses: number;
+  /** Records per class, numClasses long (records without a label are not counted). */
+  classCounts: number[];
+}
+
+/** Labels must be below this: a larger one is taken for a corrupt or non-class feature. */
+export const MAX_CLASSES = 100_000;
+
+export const IMAGE_KEYS = ['image_raw', 'image', 'pixels', 'x', 'features'] as const;
+export const LABEL_KEYS = ['label', 'image/class/label', 'class', 'labels', 'y'] as const;
+export const ID_KEYS = ['id', 'image_id', 'image/filename', 'image/id'] as const;
+const HEIGHT_KEYS = ['height', 'image/height'];
+const WIDTH_KEYS = ['width', 'image/width'];
+const DEPTH_KEYS = ['depth', 'image/channels', 'channels', 'image/depth'];
+const ENCODED_KEY = 'image/encoded';
+/** Never taken for the image when picking the largest list. */
+const NOT_IMAGE = new Set<string>([
+  ...LABEL_KEYS,
+  ...ID_KEYS,
+  ...HEIGHT_KEYS,
+  ...WIDTH_KEYS,
+  ...DEPTH_KEYS,
+  ENCODED_KEY,
+  'image/format',
+]);
+
+const LIST_NAME = { int64: 'int64_list', float: 'float_list', bytes: 'bytes_list' } as const;
+
+function encodedFormat(b: Uint8Array): string | null {
+  const starts = (...sig: number[]) => sig.every((x, i) => b[i] === x);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'PNG';
+  if (starts(0xff, 0xd8, 0xff)) return 'JPEG';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'GIF';
+  if (starts(0x52, 0x49, 0x46, 0x46) && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) {
+    return 'WebP';
+  }
+  return null;
+}
+
+function encodedError(key: string, format: string, ctx: RecordContext): TFRecordError {
+  return new TFRecordError(
+    'no-image',
+    `feature "${key}" holds encoded ${format} images`,
+    ctx.file,
+    ctx.record,
+    ctx.offset,
+    'encoded images are not supported yet; write raw pixels (an int64_list, float_list or raw bytes_list)',
+  );
+}
+
+function describeFeatures(bytes: Uint8Array, features: Map<string, FeatureRef>, ctx: RecordContext): string {
+  return [...features]
+    .map(([key, ref]) => `${key} (${LIST_NAME[ref.kind]} × ${countValues(bytes, ref, ctx)})`)
+    .join(', ');
+}
+
+/** Number of pixel values a feature would give: its value count, or the length of its single byte string. */
+function pixelCount(bytes: Uint8Array, ref: FeatureRef, ctx: RecordContext): number {
+  if (ref.kind !== 'bytes') return countValues(bytes, ref, ctx);
+  const values = readBytesList(bytes, ref, ctx);
+  return values.length === 1 ? values[0].length : 0;
+}
+
+/** Checks that a feature holds one raw 8-bit image; returns its value count and float scale. */
+function examineImage(
+  bytes: Uint8Array,
+  key: string,
+  ref: FeatureRef,
+  ctx: RecordContext,
+): { size: number; floatScale: 1 | 255 } {
+  const noImage = (what: string, hint = '') =>
+    new TFRecordError('no-image', what, ctx.file, ctx.record, ctx.offset, hint);
+  if (ref.kind === 'bytes') {
+    const values = readBytesList(bytes, ref, ctx);
+    const format = values.length ? encodedFormat(values[0]) : null;
+    if (format) throw encodedError(key, format, ctx);
+    if (values.length !== 1) {
+      throw noImage(`feature "${key}" holds ${values.length} byte strings, not one raw pixel buffer`);
+    }
+    return { size: values[0].length, floatScale: 1 };
+  }
+  const size = countValues(bytes, ref, ctx);
+  const values = new Float64Array(size);
+  if (ref.kind === 'int64') readInt64Into(bytes, ref, values, 0, size, ctx);
+  else readFloatInto(bytes, ref, values, 0, size, ctx);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (Number.isNaN(v)) throw noImage(`feature "${key}" holds NaN`);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (ref.kind === 'int64') {
+    if (min < 0 || max > 255) {
+      throw noImage(`feature "${key}" holds values ${min}..${max}, not 8-bit pixels 0..255`);
+    }
+    return { size, floatScale: 1 };
+  }
+  if (min < -0.5 / 255 || max > 255.5) {
+    throw noImage(`feature "${key}" holds float values ${min}..${max}, not pixels in 0..1 or 0..255`);
+  }
+  return { size, floatScale: max <= 1 + 0.5 / 255 ? 255 : 1 };
+}
+
+function shapeValue(
+  bytes: Uint8Array,
+  features: Map<string, FeatureRef>,
+  keys: string[],
+  ctx: RecordContext,
+): number | null {
+  for (const key of keys) {
+    const ref = features.get(key);
+    if (!ref || ref.kind !== 'int64') continue;
+    const v = new Float64Array(2);
+    const n = readInt64Into(bytes, ref, v, 0, 2, ctx);
+    if (n !== 1 || v[0] < 1) {
+      throw new TFRecordError(
+        'image-size',
+        `feature "${key}" should hold one positive integer, holds ${n === 1 ? v[0] : `${n} values`}`,
+        ctx.file,
+        ctx.record,
+        ctx.offset,
+      );
+    }
+    return v[0];
+  }
+  return null;
+}
+
+/** True if a label feature's first-record value is usable: one non-negative integer (int64 or float). */
+function looksLikeLabel(
+  bytes: Uint8Array,
+  ref: FeatureRef,
+  ctx: RecordContext,
+  scalarOnly: boolean,
+): boolean {
+  if (ref.kind === 'bytes') return false;
+  const v = new Float64Array(2);
+  const n =
+    ref.kind === 'int64' ? readInt64Into(bytes, ref, v, 0, 2, ctx) : readFloatInto(bytes, ref, v, 0, 2, ctx);
+  if (scalarOnly) return n === 1 && Number.isInteger(v[0]);
+  return n >= 1 && Number.isInteger(v[0]);
+}
+
+/**
+ * Detects the feature schema from a split's first record: which feature holds the image (and how), its shape, and
+ * which features hold the label and the id. Throws 'not-example', 'no-image' or 'image-size'.
+ */
+export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, offset = 0): FeatureSchema {
+  const ctx: RecordContext = { file, record, offset };
+  const features = indexExample(firstRecord, ctx);
+  if (features.size === 0) {
+    throw new TFRecordError(
+      'not-example',
+      'record has no features',
+      file,
+      record,
+      offset,
+      'it does not look like a tf.train.Example',
+    );
+  }
+
+  // The image: a preferred name first, else the largest list that holds 8-bit pixels.
+  let imageKey: string | null = null;
+  let image: { size: number; floatScale: 1 | 255 } | null = null;
+  const preferred = IMAGE_KEYS.find((k) => {
+    const ref = features.get(k);
+    if (ref === undefined) return false;
+    // Several byte strings are no image, but under a preferred name the error should say so.
+    return (
+      pixelCount(firstRecord, ref, ctx) >= 2 ||
+      (ref.kind === 'bytes' && countValues(firstRecord, ref, ctx) > 1)
+    );
+  });
+  if (preferred !== undefined) {
+    imageKey = preferred;
+    image = examineImage(firstRecord, preferred, features.get(preferred)!, ctx);
+  } else {
+    const encoded = features.get(ENCODED_KEY);
+    if (encoded) {
+      const first = encoded.kind === 'bytes' ? readBytesList(firstRecord, encoded, ctx)[0] : undefined;
+      throw encodedError(ENCODED_KEY, (first && encodedFormat(first)) ?? 'PNG/JPEG', ctx);
+    }
+    const candidates = [...features]
+      .filter(([key]) => !NOT_IMAGE.has(key))
+      .map(([key, ref]) => ({ key, ref, size: pixelCount(firstRecord, ref, ctx) }))
+      .filter((c) => c.size >= 2)
+      .sort((a, b) => b.size - a.size); // stable: equal sizes keep record order
+    let firstError: unknown = null;
+    for (const c of candidates) {
+      try {
+        image = examineImage(firstRecord, c.key, c.ref, ctx);
+        imageKey = c.key;
+        break;
+      } catch (e) {
+        firstError ??= e;
+      }
+    }
+    if (firstError !== null && imageKey === null) throw firstError;
+  }
+  if (imageKey === null || image === null) {
+    throw new TFRecordError(
+      'no-image',
+      'no image feature found',
+      file,
+      record,
+      offset,
+      `expected one of ${IMAGE_KEYS.join(', ')} or a list of pixel values; the record has ${describeFeatures(firstRecord, features, ctx)}`,
+    );
+  }
+  const imageKind = features.get(imageKey)!.kind;
+  const { size } = image;
+
+  // The shape: from height/width/depth features, else a square.
+  const h = shapeValue(firstRecord, features, HEIGHT_KEYS, ctx);
+  const w = shapeValue(firstRecord, features, WIDTH_KEYS, ctx);
+  const d = shapeValue(firstRecord, features, DEPTH_KEYS, ctx);
+  let shape: [number, number, number] | null = null;
+  if (h !== null || w !== null) {
+    const depth = d ?? (h !== null && w !== null ? size / (h * w) : 1);
+    const height = h ?? size / (w! * depth);
+    const width = w ?? size / (h! * depth);
+    if (![height, width, depth].every(Number.isInteger) || height * width * depth !== size) {
+      throw new TFRecordError(
+        'image-size',
+        `feature "${imageKey}" holds ${size} values, which do not fit height ${h ?? '?'} × width ${w ?? '?'} × depth ${d ?? '?'}`,
+        file,
+        record,
+        offset,
+      );
+    }
+    shape = [height, width, depth];
+  } else {
+    for (const depth of d !== null ? [d] : [1, 3]) {
+      const side = Math.round(Math.sqrt(size / depth));
+      if (side * side * depth === size) {
+        shape = [side, side, depth];
+        break;
+      }
+    }
+    if (!shape) {
+      throw new TFRecordError(
+        'no-image',
+        `cannot infer the shape of feature "${imageKey}" from its ${size} values`,
+        file,
+        record,
+        offset,
+        'it is not a square image; add height, width and depth int64 features',
+      );
+    }
+  }
+
+  // The label: a known name holding an integer, else any int64 scalar that is neither image, shape nor id.
+  let labelKey: string | null =
+    LABEL_KEYS.find((k) => {
+      const ref = features.get(k);
+      return k !== imageKey && ref !== undefined && looksLikeLabel(firstRecord, ref, ctx, false);
+    }) ?? null;
+  if (labelKey === null) {
+    for (const [key, ref] of features) {
+      if (key === imageKey || NOT_IMAGE.has(key) || ref.kind !== 'int64') continue;
+      if (looksLikeLabel(firstRecord, ref, ctx, true)) {
+        labelKey = key;
+        break;
+      }
+    }
+  }
+
+  const idKey =
+    ID_KEYS.find((k) => {
+      const ref = features.get(k);
+      return k !== imageKey && ref !== undefined && ref.kind !== 'float';
+    }) ?? null;
+
+  return {
+    imageKey,
+    imageKind,
+    floatScale: imageKind === 'float' ? image.floatScale : 1,
+    height: shape[0],
+    width: shape[1],
+    depth: shape[2],
+    labelKey,
+    idKey,
+  };
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Decodes the records of one split into compact storage. Storage grows geometrically; `finish` trims it.
+ * Every record must match the schema: same image feature and kind, same pixel count.
+ */
+export class SplitBuilder {
+  readonly schema: FeatureSchema;
+  private readonly pixels: number;
+  private capacity: number;
+  private count = 0;
+  private images: Uint8Array;
+  private labels: Int32Array | null;
+  private readonly ids: string[] | null;
+  private maxLabel = -1;
+  private readonly floats: Float32Array;
+  private readonly scalar = new Float64Array(2);
+  /** The record being added, for the errors thrown from `failPixel`. */
+  private ctx: RecordContext = { file: '', record: -1, offset: -1 };
+  private readonly failPixel = (value: number, index: number): never => {
+    throw this.pixelError(value, index, '0..255');
+  };
+
+  /** @param expectedRecords initial capacity (a good guess saves copies; it grows as needed). */
+  constructor(schema: FeatureSchema, expectedRecords = 1024) {
+    this.schema = schema;
+    this.pixels = schema.height * schema.width * schema.depth;
+    this.capacity = Math.max(16, Math.ceil(expectedRecords));
+    this.images = new Uint8Array(this.capacity * this.pixels);
+    this.labels = schema.labelKey === null ? null : new Int32Array(this.capacity);
+    this.ids = schema.idKey === null ? null : [];
+    this.floats = new Float32Array(schema.imageKind === 'float' ? this.pixels : 0);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(record: Uint8Array, file: string, index: number, offset: number): void {
+    const ctx: RecordContext = { file, record: index, offset };
+    this.ctx = ctx;
+    const { schema, pixels } = this;
+    const features = indexExample(record, ctx);
+    if (this.count === this.capacity) this.grow();
+
+    const ref = features.get(schema.imageKey);
+    if (!ref) {
+      throw new TFRecordError(
+        'no-image',
+        `record has no "${schema.imageKey}" feature`,
+        file,
+        index,
+        offset,
+        'the first record of the split has it: all records must share one schema',
+      );
+    }
+    if (ref.kind !== schema.imageKind) {
+      throw new TFRecordError(
+        'no-image',
+        `feature "${schema.imageKey}" is a ${LIST_NAME[ref.kind]} here but a ${LIST_NAME[schema.imageKind]} in the first record`,
+        file,
+        index,
+        offset,
+      );
+    }
+    const at = this.count * pixels;
+    let n: number;
+    if (ref.kind === 'int64') {
+      n = readUint8Into(record, ref, this.images, at, pixels, ctx, this.failPixel);
+    } else if (ref.kind === 'float') {
+      n = readFloatInto(record, ref, this.floats, 0, pixels, ctx);
+      if (n === pixels) this.storeFloats(at);
+    } else {
+      const values = readBytesList(record, ref, ctx);
+      if (values.length !== 1) {
+        if (values.length && encodedFormat(values[0]))
+          throw encodedError(schema.imageKey, encodedFormat(values[0])!, ctx);
+        throw new TFRecordError(
+          'image-size',
+          `feature "${schema.imageKey}" holds ${values.length} byte strings, not one raw pixel buffer`,
+          file,
+          index,
+          offset,
+        );
+      }
+      n = values[0].length;
+      if (n === pixels) this.images.set(values[0], at);
+    }
+    if (n !== pixels) {
+      const format = ref.kind === 'bytes' ? encodedFormat(readBytesList(record, ref, ctx)[0]) : null;
+      if (format) throw encodedError(schema.imageKey, format, ctx);
+      const { height, width, depth } = schema;
+      throw new TFRecordError(
+        'image-size',
+        `image "${schema.imageKey}" has ${n} values, expected ${pixels} (${height}×${width}×${depth}) like the first record`,
+        file,
+        index,
+        offset,
+        'all images of a split must have one size',
+      );
+    }
+
+    if (this.labels) this.labels[this.count] = this.readLabel(record, features.get(schema.labelKey!), ctx);
+    if (this.ids) this.ids.push(this.readId(record, features.get(schema.idKey!), ctx));
+    this.count++;
+  }
+
+  finish(): DecodedSplit {
+    const { count, pixels } = this;
+    const images = this.images.length === count * pixels ? this.images : this.images.slice(0, count * pixels);
+    const labels = this.labels && (this.labels.length === count ? this.labels : this.labels.slice(0, count));
+    const numClasses = Math.max(2, this.maxLabel + 1);
+    const classCounts = new Array<number>(numClasses).fill(0);
+    if (labels) for (const label of labels) if (label >= 0) classCounts[label]++;
+    return { count, schema: this.schema, images, labels, ids: this.ids, numClasses, classCounts };
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const images = new Uint8Array(this.capacity * this.pixels);
+    images.set(this.images);
+    this.images = images;
+    if (this.labels) {
+      const labels = new Int32Array(this.capacity);
+      labels.set(this.labels);
+      this.labels = labels;
+    }
+  }
+
+  /** Scales and rounds the float image in `this.floats` into bytes; ±0.5 of the range is rounding, beyond is an error. */
+  private storeFloats(at: number): void {
+    const { floats, images, pixels } = this;
+    const scale = this.schema.floatScale;
+    for (let i = 0; i < pixels; i++) {
+      const v = floats[i] * scale;
+      if (!(v >= -0.5 && v < 255.5)) throw this.pixelError(floats[i], i, scale === 255 ? '0..1' : '0..255');
+      images[at + i] = (v + 0.5) | 0;
+    }
+  }
+
+  private pixelError(value: number, index: number, range: string): TFRecordError {
+    const { file, record, offset } = this.ctx;
+    return new TFRecordError(
+      'no-image',
+      `pixel ${index} of "${this.schema.imageKey}" is ${value}, outside ${range}`,
+      file,
+      record,
+      offset,
+      'image values must be 8-bit pixels (0..255, or 0..1 floats)',
+    );
+  }
+
+  private readLabel(record: Uint8Array, ref: FeatureRef | undefined, ctx: RecordContext): number {
+    if (!ref) return -1;
+    const key = this.schema.labelKey;
+    const bad = (what: string) => new TFRecordError('bad-label', what, ctx.file, ctx.record, ctx.offset);
+    if (ref.kind === 'bytes') throw bad(`label "${key}" is a bytes_list; expected an int64_list class index`);
+    const v = this.scalar;
+    const n =
+      ref.kind === 'int64'
+        ? readInt64Into(record, ref, v, 0, 2, ctx)
+        : readFloatInto(record, ref, v, 0, 2, ctx);
+    if (n === 0) return -1;
+    if (n > 1)
+      throw bad(`label "${key}" has ${n} values; one class per record is supported, not multi-label`);
+    const label = v[0];
+    if (!Number.isInteger(label)) throw bad(`label "${key}" is ${label}, not an integer class index`);
+    if (label < 0) throw bad(`label "${key}" is negative (${label})`);
+    if (label >= MAX_CLASSES) throw bad(`label "${key}" is ${label}, above the ${MAX_CLASSES - 1} limit`);
+    if (label > this.maxLabel) this.maxLabel = label;
+    return label;
+  }
+
+  private readId(record: Uint8Array, ref: FeatureRef | undefined, ctx: RecordContext): string {
+    if (!ref) return '';
+    if (ref.kind === 'bytes') {
+      const values = readBytesList(record, ref, ctx);
+      return values.length ? utf8.decode(values[0]) : '';
+    }
+    if (ref.kind === 'int64') return readInt64Strings(record, ref, ctx)[0] ?? '';
+    const n = readFloatInto(record, ref, this.scalar, 0, 1, ctx);
+    return n ? String(this.scalar[0]) : '';
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The one error type of the TFRecord reader. Lower layers throw it with a precise code; the UI turns the code into
+ * plain words and keeps the message (format, fault, file, record, byte offset) for the console.
+ *
+ * Comlink carries only `name`, `message` and `stack` across the worker boundary, so the kind lives in `name` and the
+ * message is complete on its own.
+ */
+
+export type TFRecordErrorCode =
+  /** The file has 0 bytes (or 0 bytes after gzip decompression). */
+  | 'empty'
+  /** The file ends inside a record header or body. */
+  | 'truncated'
+  /** A record header's CRC does not match: corrupt header, or not a TFRecord file at all (record 0). */
+  | 'length-crc'
+  /** A record body's CRC does not match: corrupt data. */
+  | 'data-crc'
+  /** A header (with a valid CRC) declares a record larger than the limit; nothing was allocated. */
+  | 'absurd-length'
+  /** The record is not a valid `tf.train.Example` protobuf. */
+  | 'not-example'
+  /** No usable image feature: missing, of another kind than the first record's, encoded (PNG/JPEG), or pixel values outside 0..255. */
+  | 'no-image'
+  /** The image's value count differs from the schema's height × width × depth. */
+  | 'image-size'
+  /** The label is negative, not an integer, too large, of an unusable kind, or has several values. */
+  | 'bad-label'
+  /** An int64 value lies beyond ±(2^53 − 1), where a JavaScript number would round it. */
+  | 'int64-range'
+  /** Corrupt or truncated gzip (or zlib) data, or compressed bytes given to the synchronous splitRecords. */
+  | 'gzip'
+  /** A file (or the whole split) yields no records. */
+  | 'no-records';
+
+export class TFRecordError extends Error {
+  override readonly name = 'TFRecordError';
+  readonly code: TFRecordErrorCode;
+  readonly file: string;
+  /** 0-based record index in the file, -1 if the fault is not in one record. */
+  readonly record: number;
+  /** Byte offset of the record's start (of the decompressed stream for gzip files), -1 if not applicable. */
+  readonly offset: number;
+
+  /**
+   * @param what what is wrong, in a few words: `data CRC mismatch`. The constructor adds where, then the hint:
+   *   `tfrecord: data CRC mismatch in train-00001.tfrecords, record 17 at byte 40960`.
+   * @param hint optional explanation appended after the location (`the file does not look like a TFRecord file`).
+   */
+  constructor(code: TFRecordErrorCode, what: string, file: string, record = -1, offset = -1, hint = '') {
+    super(formatMessage(what, file, record, offset, hint));
+    this.code = code;
+    this.file = file;
+    this.record = record;
+    this.offset = offset;
+  }
+}
+
+function formatMessage(what: string, file: string, record: number, offset: number, hint: string): string {
+  let message = `tfrecord: ${what} in ${file || '(unnamed file)'}`;
+  if (record >= 0) message += `, record ${record}`;
+  if (offset >= 0) message += ` at byte ${offset}`;
+  return hint ? `${message}: ${hint}` : message;
+}
+
+/** True for a TFRecordError, also one that crossed a Comlink boundary as a plain `{ name, message }`. */
+export function isTFRecordError(e: unknown): e is TFRecordError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'TFRecordError';
+}

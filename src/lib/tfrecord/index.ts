@@ -1,0 +1,154 @@
+/**
+ * TFRecord reading for the worker and for Node tests: framing + CRC32C, `tf.train.Example` decoding, schema
+ * detection, and `readSplit`, which turns one split's files into compact typed arrays.
+ */
+import { SplitBuilder, detectSchema, type DecodedSplit } from './dataset';
+import { TFRecordError } from './errors';
+import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
+
+export { crc32c, maskCrc, maskedCrc32c } from './crc32c';
+export { TFRecordError, isTFRecordError, type TFRecordErrorCode } from './errors';
+export {
+  DEFAULT_MAX_RECORD_BYTES,
+  RecordSplitter,
+  decodedChunks,
+  detectCompression,
+  readRecords,
+  splitRecords,
+  type Compression,
+  type RecordOptions,
+  type StreamOptions,
+  type TFRecord,
+} from './records';
+export {
+  WIRE_EGROUP,
+  WIRE_I32,
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_SGROUP,
+  WIRE_VARINT,
+  countValues,
+  indexExample,
+  parseExample,
+  readBytesList,
+  readFloatInto,
+  readInt64Into,
+  readInt64Strings,
+  readUint8Into,
+  type FeatureKind,
+  type FeatureRef,
+  type NumericArray,
+  type ParsedFeature,
+  type RecordContext,
+  type ValueRange,
+} from './example';
+export {
+  ID_KEYS,
+  IMAGE_KEYS,
+  LABEL_KEYS,
+  MAX_CLASSES,
+  SplitBuilder,
+  detectSchema,
+  type DecodedSplit,
+  type FeatureSchema,
+} from './dataset';
+
+export interface ReadProgress {
+  file: string;
+  /** Bytes of this file read so far (compressed bytes for a gzip/zlib file). */
+  bytesRead: number;
+  /** The file's size. */
+  bytesTotal: number;
+  /** Records decoded so far in this file. */
+  records: number;
+}
+
+export interface ReadSplitOptions {
+  /** Called at the start and end of each file and about every 512 KiB in between. */
+  onProgress?: (p: ReadProgress) => void;
+  /** Skip records whose data CRC fails instead of stopping; the result counts them in `skipped`. */
+  skipBadRecords?: boolean;
+  /** Aborting stops the read between chunks and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface ReadSplitResult extends DecodedSplit {
+  /** Records skipped for a bad data CRC (only with skipBadRecords). */
+  skipped: number;
+  files: { name: string; bytes: number; records: number }[];
+}
+
+const SLICE_BYTES = 512 * 1024;
+
+/**
+ * Reads one split from its files, in order (several shards make one split), into compact storage. The schema is
+ * detected on the first record and every record of every file must match it. Throws a TFRecordError on the first
+ * problem; nothing partial is returned.
+ */
+export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Promise<ReadSplitResult> {
+  const { onProgress, signal } = opts;
+  if (files.length === 0) throw new TFRecordError('no-records', 'no files given', '(no file)');
+  const totalBytes = files.reduce((n, f) => n + f.size, 0);
+  let builder: SplitBuilder | null = null;
+  let skipped = 0;
+  const summaries: ReadSplitResult['files'] = [];
+
+  for (const [i, blob] of files.entries()) {
+    signal?.throwIfAborted();
+    const name = (blob as File).name || `file ${i + 1}`;
+    if (blob.size === 0) throw new TFRecordError('empty', 'file is empty (0 bytes)', name, 0, 0);
+    let compression: Compression = 'none';
+    const splitter = new RecordSplitter(name, { skipBadRecords: opts.skipBadRecords });
+    let rawBytesRead = 0;
+    let reported = 0;
+    const progress = () => {
+      // Uncompressed, count what was decoded; compressed, what was read (the only figure comparable to the size).
+      const bytesRead = compression === 'none' ? splitter.bytes : rawBytesRead;
+      reported = bytesRead;
+      onProgress?.({ file: name, bytesRead, bytesTotal: blob.size, records: splitter.records });
+    };
+    progress();
+
+    const add = (data: Uint8Array, index: number, offset: number) => {
+      if (!builder) {
+        // Size the storage from the first record when the bytes are not compressed. It is a guess (it grows as
+        // needed), and a safe one: every pixel takes at least one byte in the file, so it stays near the files' size.
+        const framed = data.length + HEADER_BYTES + FOOTER_BYTES;
+        const guess = compression === 'none' ? Math.ceil((totalBytes / framed) * 1.05) : 1024;
+        builder = new SplitBuilder(detectSchema(data, name, index, offset), guess);
+      }
+      builder.add(data, name, index, offset);
+    };
+    const chunks = decodedChunks(blob.stream(), name, {
+      signal,
+      onRead: (n) => (rawBytesRead = n),
+      onCompression: (c) => (compression = splitter.compression = c),
+    });
+    for await (const chunk of chunks) {
+      // Node hands a File over as one chunk: decode large chunks in slices, to report progress and see an abort.
+      for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
+        splitter.push(chunk.subarray(at, at + SLICE_BYTES), add);
+        signal?.throwIfAborted();
+        if ((compression === 'none' ? splitter.bytes : rawBytesRead) - reported >= SLICE_BYTES) progress();
+      }
+    }
+    splitter.end();
+    progress();
+    if (splitter.records === 0) {
+      throw new TFRecordError(
+        'no-records',
+        'file holds no records',
+        name,
+        -1,
+        -1,
+        splitter.skipped ? `all ${splitter.skipped} records failed their data CRC` : '',
+      );
+    }
+    skipped += splitter.skipped;
+    summaries.push({ name, bytes: blob.size, records: splitter.records });
+  }
+
+  // A file with no records throws above, so the builder exists here.
+  const split = (builder as SplitBuilder | null)!.finish();
+  return { ...split, skipped, files: summaries };
+}

@@ -1,0 +1,408 @@
+/**
+ * TFRecord framing. Each record is
+ *
+ *   uint64 length (little-endian) | uint32 masked CRC32C of those 8 bytes | data[length] | uint32 masked CRC32C of data
+ *
+ * `RecordSplitter` is a push parser: it takes chunks of any size and boundary and emits whole records, verifying
+ * both CRCs. A record inside one chunk is emitted as a view of that chunk (no copy); only a record that spans chunks
+ * is assembled, once its last byte has arrived, so a corrupt length never allocates more than the file holds.
+ * `readRecords` drives it from a `ReadableStream`, undoing gzip or zlib compression (TensorFlow's two
+ * `TFRecordOptions` compression types) with the platform's `DecompressionStream`.
+ */
+import { maskedCrc32c } from './crc32c';
+import { TFRecordError } from './errors';
+
+export const HEADER_BYTES = 12;
+export const FOOTER_BYTES = 4;
+/** Records above this size are taken for a corrupt length field rather than allocated. */
+export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+export interface TFRecord {
+  /** The record's payload. May be a view into a stream chunk: copy it to keep it past the next record. */
+  data: Uint8Array;
+  /** 0-based index of the record in its file, skipped records included. */
+  index: number;
+  /** Byte offset of the record's header in the file (in the decompressed bytes for gzip/zlib files). */
+  offset: number;
+}
+
+export interface RecordOptions {
+  /** Largest record accepted (default 256 MiB); a longer length field is an 'absurd-length' error. */
+  maxRecordBytes?: number;
+  /** Skip records whose data CRC fails (the length was intact, so the next record is still found). */
+  skipBadRecords?: boolean;
+  /** Called with the 'data-crc' error of each record skipped. */
+  onSkip?: (err: TFRecordError) => void;
+}
+
+export type Compression = 'none' | 'gzip' | 'zlib';
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** Called after each chunk read from the source with the total bytes read so far (compressed bytes if compressed). */
+  onRead?: (bytesRead: number) => void;
+  /** Called once the first bytes have shown whether the file is compressed. */
+  onCompression?: (compression: Compression) => void;
+}
+
+export type RecordSink = (data: Uint8Array, index: number, offset: number) => void;
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    const n = Math.min(p.length, length - at);
+    out.set(n === p.length ? p : p.subarray(0, n), at);
+    at += n;
+    if (at === length) break;
+  }
+  return out;
+}
+
+/** True when `bytes` starts with a TFRecord header whose length CRC checks out. */
+export function hasRecordHeader(bytes: Uint8Array): boolean {
+  return bytes.length >= HEADER_BYTES && maskedCrc32c(bytes, 0, 8) === u32(bytes, 8);
+}
+
+/**
+ * Compression from a file's first bytes (12 suffice). A valid TFRecord header wins, since its length bytes could
+ * spell a gzip or zlib magic number by chance; only then the gzip magic 1f 8b and the common zlib headers 78 xx.
+ */
+export function detectCompression(head: Uint8Array): Compression {
+  if (hasRecordHeader(head)) return 'none';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 2 && head[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(head[1])) return 'zlib';
+  return 'none';
+}
+
+function describeBytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n}-byte`;
+}
+
+/** What a file's first bytes look like, for the message that says it is not a TFRecord file. */
+function describeStart(head: Uint8Array): string {
+  const starts = (...sig: number[]) => sig.every((b, i) => head[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
+  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'a GIF image';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive';
+  if (starts(0x42, 0x5a, 0x68)) return 'bzip2 data';
+  if (starts(0x25, 0x50, 0x44, 0x46)) return 'a PDF document';
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'a NumPy .npy array';
+  if (
+    head.length > 0 &&
+    head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)
+  ) {
+    return 'text';
+  }
+  return '';
+}
+
+function notTFRecordHint(head: Uint8Array): string {
+  const like = describeStart(head);
+  return `the file does not look like a TFRecord file${like ? ` (it starts like ${like})` : ''}`;
+}
+
+/** Push parser for TFRecord framing; see the module comment. */
+export class RecordSplitter {
+  readonly file: string;
+  /** Bytes consumed so far. */
+  bytes = 0;
+  /** Records emitted so far. */
+  records = 0;
+  /** Records skipped for a bad data CRC (only with skipBadRecords). */
+  skipped = 0;
+  /** Set by the reader when the bytes are decompressed, for the messages. */
+  compression: Compression = 'none';
+
+  private readonly maxRecordBytes: number;
+  private readonly skipBadRecords: boolean;
+  private readonly onSkip?: (err: TFRecordError) => void;
+  private readonly header = new Uint8Array(HEADER_BYTES);
+  private headerFill = 0;
+  /** Data length of the record whose body is pending; -1 while reading a header. */
+  private bodyLength = -1;
+  private parts: Uint8Array[] = [];
+  private partsFill = 0;
+  private index = 0;
+  private recordOffset = 0;
+
+  constructor(file: string, opts: RecordOptions = {}) {
+    this.file = file;
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.skipBadRecords = opts.skipBadRecords ?? false;
+    this.onSkip = opts.onSkip;
+  }
+
+  /** Consumes one chunk, calling `emit` for each record completed in it. */
+  push(chunk: Uint8Array, emit: RecordSink): void {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (this.bodyLength < 0) {
+        if (this.headerFill === 0 && n - i >= HEADER_BYTES) {
+          this.recordOffset = this.bytes + i;
+          this.bodyLength = this.parseHeader(chunk, i);
+          i += HEADER_BYTES;
+        } else {
+          if (this.headerFill === 0) this.recordOffset = this.bytes + i;
+          const take = Math.min(HEADER_BYTES - this.headerFill, n - i);
+          this.header.set(chunk.subarray(i, i + take), this.headerFill);
+          this.headerFill += take;
+          i += take;
+          if (this.headerFill < HEADER_BYTES) break;
+          this.headerFill = 0;
+          this.bodyLength = this.parseHeader(this.header, 0);
+        }
+      }
+      const need = this.bodyLength + FOOTER_BYTES;
+      if (this.partsFill === 0 && n - i >= need) {
+        this.finishRecord(chunk, i, emit);
+        i += need;
+      } else {
+        const take = Math.min(need - this.partsFill, n - i);
+        this.parts.push(chunk.subarray(i, i + take));
+        this.partsFill += take;
+        i += take;
+        if (this.partsFill < need) break;
+        const body = concat(this.parts, need);
+        this.parts = [];
+        this.partsFill = 0;
+        this.finishRecord(body, 0, emit);
+      }
+    }
+    this.bytes += n;
+  }
+
+  /** Call after the last chunk: throws if the file was empty or ends inside a record. */
+  end(): void {
+    const after = this.compression === 'none' ? '' : ` after ${this.compression} decompression`;
+    if (this.bytes === 0)
+      throw new TFRecordError('empty', `file is empty (0 bytes${after})`, this.file, 0, 0);
+    if (this.bodyLength >= 0) {
+      throw new TFRecordError(
+        'truncated',
+        `file ends inside a record body (${this.partsFill} of ${this.bodyLength + FOOTER_BYTES} data and CRC bytes present${after})`,
+        this.file,
+        this.index,
+        this.recordOffset,
+        'the file was cut short, e.g. by an interrupted download or copy',
+      );
+    }
+    if (this.headerFill > 0) {
+      const first = this.index === 0;
+      throw new TFRecordError(
+        'truncated',
+        `file ends inside a record header (${this.headerFill} of ${HEADER_BYTES} bytes present${after})`,
+        this.file,
+        this.index,
+        this.recordOffset,
+        first
+          ? notTFRecordHint(this.header.subarray(0, this.headerFill))
+          : 'the file was cut short, e.g. by an interrupted download or copy',
+      );
+    }
+  }
+
+  private parseHeader(b: Uint8Array, at: number): number {
+    const lo = u32(b, at);
+    const hi = u32(b, at + 4);
+    if (maskedCrc32c(b, at, at + 8) !== u32(b, at + 8)) {
+      const first = this.index === 0 && this.recordOffset === 0;
+      throw new TFRecordError(
+        'length-crc',
+        'length CRC mismatch',
+        this.file,
+        this.index,
+        this.recordOffset,
+        first ? notTFRecordHint(b.subarray(at, at + HEADER_BYTES)) : 'the record header is corrupt',
+      );
+    }
+    // hi >= 2^21 means a length of 2^53 or more: not even representable as a JavaScript number.
+    const length = hi * 0x1_0000_0000 + lo;
+    if (hi >= 0x20_0000 || length > this.maxRecordBytes) {
+      const shown = hi >= 0x20_0000 ? `${(BigInt(hi) << 32n) | BigInt(lo)}` : `${length}`;
+      throw new TFRecordError(
+        'absurd-length',
+        `record length ${shown} bytes exceeds the ${describeBytes(this.maxRecordBytes)} limit`,
+        this.file,
+        this.index,
+        this.recordOffset,
+        'the length field is corrupt or the record is far larger than any image record',
+      );
+    }
+    return length;
+  }
+
+  private finishRecord(b: Uint8Array, at: number, emit: RecordSink): void {
+    const length = this.bodyLength;
+    const index = this.index++;
+    const offset = this.recordOffset;
+    this.bodyLength = -1;
+    if (maskedCrc32c(b, at, at + length) !== u32(b, at + length)) {
+      const err = new TFRecordError('data-crc', 'data CRC mismatch', this.file, index, offset);
+      if (!this.skipBadRecords) throw err;
+      this.skipped++;
+      this.onSkip?.(err);
+      return;
+    }
+    this.records++;
+    emit(b.subarray(at, at + length), index, offset);
+  }
+}
+
+/** All records of an uncompressed TFRecord file held in memory (tests, benchmarks). Records are views of `bytes`. */
+export function splitRecords(bytes: Uint8Array, file: string, opts: RecordOptions = {}): TFRecord[] {
+  const compression = detectCompression(bytes.subarray(0, HEADER_BYTES));
+  if (compression !== 'none') {
+    throw new TFRecordError(
+      'gzip',
+      `${compression}-compressed data`,
+      file,
+      -1,
+      -1,
+      'splitRecords reads uncompressed bytes only; use readRecords on a stream',
+    );
+  }
+  const out: TFRecord[] = [];
+  const splitter = new RecordSplitter(file, opts);
+  splitter.push(bytes, (data, index, offset) => out.push({ data, index, offset }));
+  splitter.end();
+  return out;
+}
+
+const ignore = () => {};
+
+/**
+ * The chunks of a TFRecord file's stream, decompressed when its first bytes show gzip or zlib. Corrupt compressed
+ * data is a 'gzip' TFRecordError; an abort throws the signal's reason.
+ */
+export async function* decodedChunks(
+  stream: ReadableStream<Uint8Array>,
+  file: string,
+  opts: StreamOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const { signal, onRead } = opts;
+  const reader = stream.getReader();
+  let bytesRead = 0;
+  let sourceDone = false;
+  let sourceError: { error: unknown } | null = null;
+  const readRaw = async (): Promise<Uint8Array | null> => {
+    signal?.throwIfAborted();
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await reader.read();
+    } catch (error) {
+      sourceError = { error };
+      throw error;
+    }
+    if (r.done) {
+      sourceDone = true;
+      return null;
+    }
+    bytesRead += r.value.length;
+    onRead?.(bytesRead);
+    return r.value;
+  };
+
+  try {
+    const head: Uint8Array[] = [];
+    let headLength = 0;
+    while (headLength < HEADER_BYTES) {
+      const chunk = await readRaw();
+      if (!chunk) break;
+      if (!chunk.length) continue;
+      head.push(chunk);
+      headLength += chunk.length;
+    }
+    const compression = detectCompression(concat(head, Math.min(headLength, HEADER_BYTES)));
+    opts.onCompression?.(compression);
+
+    if (compression === 'none') {
+      yield* head;
+      for (let chunk = await readRaw(); chunk; chunk = await readRaw()) {
+        if (chunk.length) yield chunk;
+      }
+      return;
+    }
+
+    const source = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = head.shift() ?? (await readRaw());
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    // DecompressionStream is typed for ArrayBuffer-backed input; stream chunks are Uint8Arrays over any buffer.
+    const inflate = new DecompressionStream(compression === 'gzip' ? 'gzip' : 'deflate');
+    const inflated = source.pipeThrough(inflate as ReadableWritablePair<Uint8Array, Uint8Array>);
+    const out = inflated.getReader();
+    try {
+      for (;;) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await out.read();
+        } catch (e) {
+          signal?.throwIfAborted();
+          if (sourceError) throw (sourceError as { error: unknown }).error;
+          const why = e instanceof Error ? e.message : String(e);
+          throw new TFRecordError(
+            'gzip',
+            `corrupt or truncated ${compression} data`,
+            file,
+            -1,
+            -1,
+            `decompression failed after ${bytesRead} compressed bytes read (${why})`,
+          );
+        }
+        if (r.done) return;
+        signal?.throwIfAborted();
+        if (r.value.length) yield r.value;
+      }
+    } finally {
+      out.cancel().catch(ignore);
+    }
+  } finally {
+    if (!sourceDone) reader.cancel().catch(ignore);
+    try {
+      reader.releaseLock();
+    } catch {
+      // A read still pending inside the decompression pipe; the cancel above ends it.
+    }
+  }
+}
+
+/**
+ * Streams the records of one TFRecord file, gzip/zlib or not, verifying both CRCs. `data` of a record may be a view
+ * into a stream chunk: copy it if you keep it.
+ */
+export async function* readRecords(
+  stream: ReadableStream<Uint8Array>,
+  file: string,
+  opts: RecordOptions & StreamOptions = {},
+): AsyncGenerator<TFRecord, void, undefined> {
+  const splitter = new RecordSplitter(file, opts);
+  const chunks = decodedChunks(stream, file, {
+    ...opts,
+    onCompression: (c) => {
+      splitter.compression = c;
+      opts.onCompression?.(c);
+    },
+  });
+  for await (const chunk of chunks) {
+    const batch: TFRecord[] = [];
+    let failure: { error: unknown } | null = null;
+    try {
+      splitter.push(chunk, (data, index, offset) => batch.push({ data, index, offset }));
+    } catch (error) {
+      failure = { error };
+    }
+    yield* batch;
+    if (failure) throw failure.error;
+  }
+  splitter.end();
+}

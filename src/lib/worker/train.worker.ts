@@ -1,0 +1,5 @@
+/** The training worker's entry: exposes the API object over Comlink. */
+import * as Comlink from 'comlink';
+import { api } from './api';
+
+Comlink.expose(api);

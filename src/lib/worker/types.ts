@@ -1,0 +1,55 @@
+/**
+ * Types and constants of the worker contract that the main thread may import as values: nothing here pulls in
+ * tfjs (type imports are erased).
+ */
+import type { BackendInfo, BackendName } from '../ml/backend';
+import type { TrainConfig } from '../ml/config';
+import type { EvalResult } from '../ml/evaluate';
+import type { Progress, StepLog, TrainOutcome } from '../ml/trainer';
+import type { FeatureSchema } from '../tfrecord';
+
+export type {
+  BackendInfo,
+  BackendName,
+  EvalResult,
+  Progress,
+  StepLog,
+  TrainConfig,
+  TrainOutcome,
+  FeatureSchema,
+};
+
+export type SplitName = 'train' | 'validation' | 'test';
+export const SPLITS: SplitName[] = ['train', 'validation', 'test'];
+
+export interface SplitSummary {
+  split: SplitName;
+  count: number;
+  files: { name: string; bytes: number; records: number }[];
+  schema: FeatureSchema;
+  shape: [number, number, number];
+  numClasses: number;
+  classCounts: number[];
+  hasLabels: boolean;
+  hasIds: boolean;
+  skipped: number;
+}
+
+export interface LoadProgress {
+  split: SplitName;
+  file: string;
+  bytesRead: number;
+  bytesTotal: number;
+  records: number;
+}
+
+export interface TrainCallbacks {
+  onLog(log: StepLog): void;
+  onProgress(p: Progress): void;
+  onEpochEnd(e: { epoch: number; numTensors: number; numBytes: number }): void;
+}
+
+export interface PredictResult {
+  count: number;
+  csv: string;
+}

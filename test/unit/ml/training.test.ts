@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  learningRateAt,
+  validateConfig,
+  type TrainConfig,
+} from '../../../src/lib/ml/config';
+import { toDevice, type HostSplit } from '../../../src/lib/ml/data';
+import { predictionsCsv } from '../../../src/lib/ml/evaluate';
+import { buildModel } from '../../../src/lib/ml/models';
+import { epochOrder } from '../../../src/lib/ml/random';
+import { clipByNorm, newTrainingState, train, type StepLog } from '../../../src/lib/ml/trainer';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** A small, learnable synthetic split: class c lights up pixel block c. */
+function synthetic(count: number, seed: number): HostSplit {
+  const images = new Uint8Array(count * 16);
+  const labels = new Int32Array(count);
+  let s = seed;
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let i = 0; i < count; i++) {
+    const c = i % 4;
+    labels[i] = c;
+    for (let p = 0; p < 16; p++) images[i * 16 + p] = Math.floor(rand() * 60) + (p >> 2 === c ? 180 : 0);
+  }
+  return { count, images, labels, shape: [4, 4, 1], numClasses: 4 };
+}
+
+async function run(
+  config: Partial<TrainConfig>,
+  data = synthetic(200, 7),
+): Promise<{ logs: StepLog[]; tensors: number[] }> {
+  const cfg: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    batchSize: 10,
+    numEpochs: 1,
+    logEverySteps: 1,
+    ...config,
+  };
+  const split = toDevice(data);
+  const built = buildModel({
+    name: cfg.model,
+    inputShape: split.shape,
+    numClasses: split.numClasses,
+    seed: cfg.seed,
+  });
+  const state = newTrainingState(built, cfg);
+  const logs: StepLog[] = [];
+  const tensors: number[] = [];
+  await train(state, split, cfg, {
+    onLog: (l) => logs.push(l),
+    onEpochEnd: (e) => tensors.push(e.numTensors),
+    between: async () => 'continue',
+  });
+  built.model.dispose();
+  state.optimizer.dispose();
+  split.dispose();
+  return { logs, tensors };
+}
+
+describe('learning-rate schedule (staircase exponential decay over examples)', () => {
+  test('stays at the base rate until decay_examples examples, then steps by the decay factor', () => {
+    const c = DEFAULT_TRAIN_CONFIG; // 0.01, ×0.95 every 4,000,000 examples, batch 512
+    expect(learningRateAt(c, 0)).toBe(0.01);
+    expect(learningRateAt(c, 7812)).toBe(0.01); // 7,812 × 512 = 3,999,744 examples
+    expect(learningRateAt(c, 7813)).toBeCloseTo(0.0095, 12); // 4,000,256 examples: one decay
+    expect(learningRateAt(c, 15625)).toBeCloseTo(0.009025, 12); // 8,000,000 examples exactly: two decays
+    expect(learningRateAt(c, 15624)).toBeCloseTo(0.0095, 12);
+  });
+});
+
+describe('gradient clipping (tf.clip_by_norm per tensor)', () => {
+  test('scales a tensor whose norm exceeds the limit down to the limit, leaves a smaller one alone', async () => {
+    const big = clipByNorm(tf.tensor1d([3, 4]), 1); // norm 5
+    expect(Array.from(await big.data())).toEqual([expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
+    const small = clipByNorm(tf.tensor1d([0.3, 0.4]), 1); // norm 0.5
+    expect(Array.from(await small.data())).toEqual([expect.closeTo(0.3, 6), expect.closeTo(0.4, 6)]);
+    const zero = clipByNorm(tf.zeros([3]), 1);
+    expect(Array.from(await zero.data())).toEqual([0, 0, 0]);
+  });
+});
+
+describe('config validation', () => {
+  test('the defaults are valid and match train.py', () => {
+    expect(validateConfig(DEFAULT_TRAIN_CONFIG)).toEqual({});
+    expect(DEFAULT_TRAIN_CONFIG).toMatchObject({
+      batchSize: 512,
+      baseLearningRate: 0.01,
+      model: 'LogisticModel',
+      labelLoss: 'CrossEntropyLoss',
+    });
+  });
+  test('out-of-range settings are refused with a message per field', () => {
+    const bad = validateConfig({
+      ...DEFAULT_TRAIN_CONFIG,
+      batchSize: 0,
+      baseLearningRate: NaN,
+      numEpochs: 1e9,
+    });
+    expect(Object.keys(bad).sort()).toEqual(['baseLearningRate', 'batchSize', 'numEpochs']);
+    expect(validateConfig({ ...DEFAULT_TRAIN_CONFIG, baseLearningRate: -1 }).baseLearningRate).toMatch(
+      /above 0/,
+    );
+  });
+});
+
+describe('training loop', () => {
+  test('each epoch is a seeded permutation', () => {
+    const a = epochOrder(100, 3, 0);
+    expect(Array.from(a).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(Array.from(epochOrder(100, 3, 0))).toEqual(Array.from(a));
+    expect(Array.from(epochOrder(100, 3, 1))).not.toEqual(Array.from(a));
+  });
+
+  test('a seeded run reproduces its first 20 losses exactly; another seed does not', async () => {
+    const first = await run({ seed: 42 });
+    const again = await run({ seed: 42 });
+    const other = await run({ seed: 43 });
+    expect(first.logs).toHaveLength(20);
+    expect(again.logs.map((l) => l.loss)).toEqual(first.logs.map((l) => l.loss));
+    expect(other.logs.map((l) => l.loss)).not.toEqual(first.logs.map((l) => l.loss));
+  });
+
+  test('the loss falls, the status line has train.py format, and the tensor count stays flat across epochs', async () => {
+    const { logs, tensors } = await run({ numEpochs: 3, logEverySteps: 5 });
+    expect(logs.map((l) => l.step)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    expect(logs.at(-1)!.loss).toBeLessThan(logs[0].loss);
+    expect(logs[0].line).toMatch(
+      /^training step 5 \| Loss: \d+\.\d\d Examples\/sec: \d+\.\d\d \| Hit@1: \d\.\d\d PERR: \d\.\d\d GAP: \d\.\d\d$/,
+    );
+    expect(tensors).toHaveLength(3);
+    expect(new Set(tensors).size).toBe(1);
+  });
+
+  test('max_steps ends the run early and says so', async () => {
+    const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, batchSize: 10, numEpochs: 5, maxSteps: 7 };
+    const split = toDevice(synthetic(50, 1));
+    const built = buildModel({ name: 'LogisticModel', inputShape: split.shape, numClasses: 4, seed: 0 });
+    const state = newTrainingState(built, cfg);
+    const outcome = await train(state, split, cfg, { onLog: () => {}, between: async () => 'continue' });
+    expect(outcome.reason).toBe('max-steps');
+    expect(outcome.globalStep).toBe(7);
+    expect(outcome.line).toMatch(/^Done training/);
+    split.dispose();
+  });
+});
+
+describe('predictions.csv', () => {
+  test('header Id,Category, 1-based record order without ids, the id feature with them', () => {
+    expect(predictionsCsv(new Int32Array([3, 0, 9]), null)).toBe('Id,Category\n1,3\n2,0\n3,9\n');
+    expect(predictionsCsv(new Int32Array([1, 2]), ['a.png', 'b,"c"'])).toBe(
+      'Id,Category\na.png,1\n"b,""c""",2\n',
+    );
+  });
+});
