@@ -186,7 +186,7 @@ export class RecordSplitter {
     if (this.bodyLength >= 0) {
       throw new TFRecordError(
         'truncated',
-        `file ends inside a record body (${this.partsFill} of ${this.bodyLength + FOOTER_BYTES} data and CRC bytes present${after})`,
+        `truncated record: the file ends inside a record body (${this.partsFill} of ${this.bodyLength + FOOTER_BYTES} data and CRC bytes present${after})`,
         this.file,
         this.index,
         this.recordOffset,
@@ -197,7 +197,7 @@ export class RecordSplitter {
       const first = this.index === 0;
       throw new TFRecordError(
         'truncated',
-        `file ends inside a record header (${this.headerFill} of ${HEADER_BYTES} bytes present${after})`,
+        `truncated record: the file ends inside a record header (${this.headerFill} of ${HEADER_BYTES} bytes present${after})`,
         this.file,
         this.index,
         this.recordOffset,

@@ -1,0 +1,65 @@
+/**
+ * Bad files loaded through the page: the alert names the file and what is wrong, nothing already loaded is lost,
+ * and the app still trains on good data afterwards.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openApp, waitForStatus, type Session } from './harness';
+
+describe('a corrupt training file', () => {
+  let s: Session;
+  let good: Buffer;
+  beforeAll(async () => {
+    s = await openApp();
+    good = await readFile('public/sample/validation.tfrecords');
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const trainingSummary = () => s.page.locator('.split').nth(0).textContent();
+
+  test('a flipped byte gives an alert naming the file, the record and the CRC; the loaded split is kept', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Load sample data', exact: true }).click();
+    await waitForStatus(page, /Loaded the MNIST sample/);
+    expect(await trainingSummary()).toContain('8,000 examples');
+
+    const flipped = Buffer.from(good);
+    // Record 3's data: each record here is 12 + ~940 + 4 bytes, so byte 3,200 lies inside it.
+    flipped[3200] ^= 0x40;
+    await page.getByLabel('Training data', { exact: true }).setInputFiles({
+      name: 'train-00001-of-00002.tfrecords',
+      mimeType: 'application/octet-stream',
+      buffer: flipped,
+    });
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toMatch(/CRC mismatch/);
+    const text = (await alert.textContent()) ?? '';
+    expect(text).toContain('train-00001-of-00002.tfrecords');
+    expect(text).toMatch(/record \d+ at byte \d+/);
+    expect(await trainingSummary()).toContain('8,000 examples');
+  });
+
+  test('a truncated file gives an alert naming the file and the truncation', async () => {
+    const { page } = s;
+    await page.getByLabel('Training data', { exact: true }).setInputFiles({
+      name: 'cut.tfrecords',
+      mimeType: 'application/octet-stream',
+      buffer: good.subarray(0, good.length - 100),
+    });
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toMatch(/cut\.tfrecords/);
+    expect(await alert.textContent()).toMatch(/truncated/i);
+    expect(await trainingSummary()).toContain('8,000 examples');
+  });
+
+  test('the app still trains on the good data afterwards', async () => {
+    const { page } = s;
+    await page.getByLabel('Epochs', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const log = await waitForStatus(page, /Done training/);
+    expect(log).toMatch(/training step 10 \| Loss: /);
+    expect(await page.getByRole('alert').textContent()).toBe('');
+  });
+});
