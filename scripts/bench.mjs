@@ -1,0 +1,68 @@
+// `npm run bench`: speed figures measured in the real browser (headless Chromium, WebGPU through whatever adapter the
+// machine has). Each page bench/<name>.html runs its measurements (in a worker where the app would) and sets
+// `window.__bench = { lines: string[], done: true }`. The runner prints the lines. Nothing here asserts a speed.
+//
+//   npm run bench              every bench/*.html
+//   npm run bench -- parse     only bench/parse.html
+import { readdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+import { ensureChromium } from './chromium.mjs';
+
+const only = process.argv.slice(2);
+const pages = readdirSync('bench')
+  .filter((f) => f.endsWith('.html'))
+  .map((f) => f.slice(0, -5))
+  .filter((name) => only.length === 0 || only.includes(name));
+if (pages.length === 0) {
+  console.log(`bench: no benchmark pages${only.length ? ` named ${only.join(', ')}` : ''} in bench/`);
+  process.exit(only.length ? 1 : 0);
+}
+
+const executablePath = ensureChromium();
+const server = await createServer({ server: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+await server.listen();
+const address = server.httpServer?.address();
+if (!address || typeof address === 'string') throw new Error('bench: the dev server has no TCP address');
+const base = `http://127.0.0.1:${address.port}`;
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    '--enable-unsafe-webgpu',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+});
+let failed = false;
+try {
+  for (const name of pages) {
+    console.log(`\n== bench/${name}`);
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`  page error: ${e}`));
+    let printed = 0;
+    await page.goto(`${base}/bench/${name}.html`);
+    for (;;) {
+      /** @type {{ lines: string[]; done: boolean; error?: string } | undefined} */
+      const state = await page.evaluate(() => /** @type {any} */ (window).__bench);
+      const lines = state?.lines ?? [];
+      for (; printed < lines.length; printed++) console.log(lines[printed]);
+      if (state?.error) {
+        console.error(`  failed: ${state.error}`);
+        failed = true;
+        break;
+      }
+      if (state?.done) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+process.exit(failed ? 1 : 0);
