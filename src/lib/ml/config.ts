@@ -34,6 +34,10 @@ export interface TrainConfig {
   seed: number;
   /** Steps between two status lines (train.py logs every 10 steps). */
   logEverySteps: number;
+  /** Evaluate on the validation split while training (eval.py running beside train.py). */
+  evalDuringTraining: boolean;
+  /** Steps between two evaluations while training; 0 evaluates at the end of every epoch. */
+  evalEverySteps: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -51,6 +55,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   startNewModel: true,
   seed: 0,
   logEverySteps: 10,
+  evalDuringTraining: true,
+  evalEverySteps: 0,
 };
 
 /** tf.train.exponential_decay(base, global_step * batch_size, decay_examples, decay, staircase=True). */
@@ -88,6 +94,8 @@ export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainC
   if (!(Number.isFinite(config.regularizationPenalty) && config.regularizationPenalty >= 0))
     problems.regularizationPenalty = 'Regularization penalty must be 0 or more.';
   if (!Number.isInteger(config.seed)) problems.seed = 'Seed must be a whole number.';
+  if (!intIn(config.evalEverySteps, 0, 1e9))
+    problems.evalEverySteps = 'Evaluate every N steps must be a whole number, 0 meaning every epoch.';
   return problems;
 }
 

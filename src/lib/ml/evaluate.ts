@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DeviceSplit } from './data';
 import { LOSSES, type LossName } from './losses';
-import { EvaluationMetrics, confusionMatrix, oneHot } from './metrics';
+import { EvaluationMetrics, confusionMatrix, oneHot, perClassPrecisionRecall } from './metrics';
 
 export interface EvalResult {
   metrics: { 'Hit@1': number; PERR: number; GAP: number; MAP: number; Loss: number; Accuracy: number };
@@ -13,6 +13,14 @@ export interface EvalResult {
   numClasses: number;
   /** numClasses × numClasses counts, row = true class, column = predicted class. */
   confusion: Int32Array;
+  /** Per class: precision, recall and support (true examples), from the confusion matrix. */
+  perClass: { precision: number[]; recall: number[]; support: number[] };
+}
+
+/** An evaluation with the model's outputs kept (n × numClasses), for looking at individual examples. */
+export interface EvalRun {
+  result: EvalResult;
+  probabilities: Float32Array;
 }
 
 /** eval.py's batch size. */
@@ -32,7 +40,7 @@ export async function evaluate(
   lossName: LossName,
   topK = 2,
   onProgress?: (done: number, total: number) => void,
-): Promise<EvalResult> {
+): Promise<EvalRun> {
   if (!split.y || !split.labels)
     throw Object.assign(new Error('evaluate: the validation data has no labels'), { name: 'DataError' });
   const C = split.numClasses;
@@ -59,7 +67,9 @@ export async function evaluate(
     onProgress?.(end, split.count);
   }
   const m = metrics.get();
-  return {
+  const confusion = confusionMatrix(allPredictions, split.labels, split.count, C);
+  const pr = perClassPrecisionRecall(confusion, C);
+  const result: EvalResult = {
     metrics: {
       'Hit@1': m['Hit@1'],
       PERR: m.PERR,
@@ -70,8 +80,14 @@ export async function evaluate(
     },
     examples: m.examples,
     numClasses: C,
-    confusion: confusionMatrix(allPredictions, split.labels, split.count, C),
+    confusion,
+    perClass: {
+      precision: Array.from(pr.precision),
+      recall: Array.from(pr.recall),
+      support: Array.from(pr.support),
+    },
   };
+  return { result, probabilities: allPredictions };
 }
 
 export interface Predictions {
@@ -79,6 +95,9 @@ export interface Predictions {
   classes: Int32Array;
   /** Probability of the predicted class. */
   confidence: Float32Array;
+  /** Every class's probability, count × numClasses. */
+  probabilities: Float32Array;
+  numClasses: number;
 }
 
 export async function predict(
@@ -87,35 +106,72 @@ export async function predict(
   onProgress?: (done: number, total: number) => void,
 ): Promise<Predictions> {
   const [h, w, d] = split.shape;
+  const C = model.outputs[0].shape[1] as number;
   const classes = new Int32Array(split.count);
   const confidence = new Float32Array(split.count);
+  const probabilities = new Float32Array(split.count * C);
   for (let start = 0; start < split.count; start += PREDICT_BATCH) {
     const end = Math.min(start + PREDICT_BATCH, split.count);
     const indices = batchIndices(start, end);
-    const [top, best] = tf.tidy(() => {
+    const [probs, top] = tf.tidy(() => {
       const x = tf.gather(split.x, indices).reshape([-1, h, w, d]);
       const p = model.predict(x) as tf.Tensor2D;
-      return [p.argMax(1), p.max(1)] as const;
+      return [p, p.argMax(1)] as const;
     });
     indices.dispose();
-    const [c, b] = await Promise.all([
+    // Reading back waits for this batch on the GPU.
+    const [p, c] = await Promise.all([
+      probs.data() as Promise<Float32Array>,
       top.data() as Promise<Int32Array>,
-      best.data() as Promise<Float32Array>,
     ]);
+    probs.dispose();
     top.dispose();
-    best.dispose();
     classes.set(c, start);
-    confidence.set(b, start);
+    probabilities.set(p, start * C);
+    for (let i = 0; i < c.length; i++) confidence[start + i] = p[i * C + c[i]];
     onProgress?.(end, split.count);
   }
-  return { classes, confidence };
+  return { classes, confidence, probabilities, numClasses: C };
 }
 
-/** inference.py's output: header `Id,Category`, then `id,class`; ids are 1-based record order unless given. */
-export function predictionsCsv(classes: Int32Array, ids: string[] | null): string {
-  const lines = ['Id,Category'];
-  for (let i = 0; i < classes.length; i++) lines.push(`${ids ? csvField(ids[i]) : i + 1},${classes[i]}`);
+/** The model's class probabilities for one image of `shape`, given as bytes 0..255 (the drawing pad's digit). */
+export async function predictPixels(
+  model: tf.LayersModel,
+  pixels: Uint8Array,
+  shape: [number, number, number],
+): Promise<Float32Array> {
+  const out = tf.tidy(() => {
+    const x = tf.tensor4d(Float32Array.from(pixels), [1, ...shape]).div(255);
+    return model.predict(x) as tf.Tensor2D;
+  });
+  const p = (await out.data()) as Float32Array;
+  out.dispose();
+  return p;
+}
+
+/**
+ * inference.py's output: header `Id,Category`, then `id,class`; ids are 1-based record order unless given.
+ * With `probabilities` (count × numClasses), the richer form: `Id,Category,p0,…,p{C-1}`.
+ */
+export function predictionsCsv(
+  classes: Int32Array,
+  ids: string[] | null,
+  probabilities?: { values: Float32Array; numClasses: number },
+): string {
+  const C = probabilities?.numClasses ?? 0;
+  const header = ['Id', 'Category', ...Array.from({ length: C }, (_, c) => `p${c}`)];
+  const lines = [header.join(',')];
+  for (let i = 0; i < classes.length; i++) {
+    let line = `${ids ? csvField(ids[i]) : i + 1},${classes[i]}`;
+    for (let c = 0; c < C; c++) line += `,${formatProbability(probabilities!.values[i * C + c])}`;
+    lines.push(line);
+  }
   return lines.join('\n') + '\n';
+}
+
+/** Six significant digits: enough to rank, short enough to read; exact 0 and 1 stay short. */
+function formatProbability(p: number): string {
+  return p === 0 || p === 1 ? String(p) : Number(p.toPrecision(6)).toString();
 }
 
 function csvField(s: string): string {

@@ -7,7 +7,10 @@ import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote } from '../worker/client';
 import {
   type BackendInfo,
+  type EvalPoint,
   type EvalResult,
+  type ExampleBatch,
+  type ExampleQuery,
   type LoadProgress,
   type PredictResult,
   type Progress,
@@ -41,6 +44,7 @@ export class AppState {
   progress = $state<Progress | null>(null);
   hasModel = $state(false);
   evaluation = $state.raw<EvalResult | null>(null);
+  evalHistory = $state.raw<EvalPoint[]>([]);
   predictions = $state.raw<PredictResult | null>(null);
   error = $state<string | null>(null);
 
@@ -127,7 +131,10 @@ export class AppState {
     this.error = null;
     this.phase = 'training';
     this.logs = [];
+    this.evalHistory = [];
     this.progress = null;
+    this.evaluation = null;
+    this.predictions = null;
     this.#status(
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
@@ -143,6 +150,13 @@ export class AppState {
             this.progress = p;
           },
           onEpochEnd: () => {},
+          onEval: (point: EvalPoint) => {
+            this.evalHistory = [...this.evalHistory, point];
+            const m = point.metrics;
+            this.#status(
+              `validation at step ${point.step} | Hit@1: ${m['Hit@1'].toFixed(2)} GAP: ${m.GAP.toFixed(2)} Loss: ${m.Loss.toFixed(2)}`,
+            );
+          },
         }),
       );
       this.hasModel = true;
@@ -206,7 +220,24 @@ export class AppState {
     }
   }
 
-  downloadPredictions(): void {
-    if (this.predictions) downloadText('predictions.csv', this.predictions.csv);
+  async downloadPredictions(rich = false): Promise<void> {
+    if (!this.predictions) return;
+    try {
+      downloadText('predictions.csv', rich ? await this.#remote.predictionsCsv(true) : this.predictions.csv);
+    } catch (e) {
+      this.fail('Could not write predictions.csv', e);
+    }
+  }
+
+  examples(query: ExampleQuery): Promise<ExampleBatch> {
+    return this.#remote.examples(query);
+  }
+
+  modelInputShape(): Promise<[number, number, number] | null> {
+    return this.#remote.modelInputShape();
+  }
+
+  predictPixels(pixels: Uint8Array): Promise<number[]> {
+    return this.#remote.predictPixels(pixels);
   }
 }

@@ -3,11 +3,20 @@
  * the main thread imports only the type (`import type { WorkerApi }`) and talks through Comlink.
  * Long jobs report through callback proxies and send only what is new (this step's figures, not the history).
  */
+import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo, type BackendName } from '../ml/backend';
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { toDevice, type DeviceSplit } from '../ml/data';
-import { evaluate, predict, predictionsCsv, type EvalResult } from '../ml/evaluate';
+import {
+  evaluate,
+  predict,
+  predictPixels,
+  predictionsCsv,
+  type EvalResult,
+  type Predictions,
+} from '../ml/evaluate';
+import { queryExamples, type Scored } from './inspect';
 import { buildModel } from '../ml/models';
 import { newTrainingState, train, type TrainOutcome, type TrainingState } from '../ml/trainer';
 import { readSplit } from '../tfrecord';
@@ -18,6 +27,8 @@ import {
   type SplitName,
   type SplitSummary,
   type TrainCallbacks,
+  type ExampleBatch,
+  type ExampleQuery,
 } from './types';
 
 type LoadedSplit = Awaited<ReturnType<typeof readSplit>>;
@@ -39,6 +50,11 @@ let running = false;
 let paused = false;
 let stopRequested = false;
 let wakeUp: (() => void) | null = null;
+/** The last evaluation's and prediction's outputs, kept for looking at examples and the richer CSV. */
+let lastValidation: Float32Array | null = null;
+let lastTest: Predictions | null = null;
+/** Set after a step or an epoch when an evaluation during training is due; run at the next safe point. */
+let evalDue = false;
 
 /** A macrotask turn (faster than setTimeout's 4 ms clamp), so queued Pause/Stop messages get handled. */
 const channel = new MessageChannel();
@@ -188,17 +204,39 @@ export const api = {
       training = newTrainingState(built, config);
     }
     trainingConfig = config;
+    lastValidation = null;
+    lastTest = null;
     running = true;
     paused = false;
     stopRequested = false;
+    evalDue = false;
+    const state = training!;
+    const evaluating = config.evalDuringTraining && !!host.validation?.labels;
+    const evalNow = async () => {
+      evalDue = false;
+      const run = await evaluate(state.built.model, deviceSplit('validation', classes), config.labelLoss, 2);
+      lastValidation = run.probabilities;
+      void callbacks.onEval?.({ step: state.globalStep, epoch: state.epoch, metrics: run.result.metrics });
+    };
     try {
-      return await train(training!, data, config, {
+      const outcome = await train(state, data, config, {
         // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
         onLog: (log) => void callbacks.onLog(log),
-        onProgress: (p) => void callbacks.onProgress(p),
-        onEpochEnd: (e) => void callbacks.onEpochEnd(e),
-        between,
+        onProgress: (p) => {
+          if (evaluating && config.evalEverySteps > 0 && p.step % config.evalEverySteps === 0) evalDue = true;
+          void callbacks.onProgress(p);
+        },
+        onEpochEnd: (e) => {
+          if (evaluating && config.evalEverySteps === 0) evalDue = true;
+          void callbacks.onEpochEnd(e);
+        },
+        between: async () => {
+          if (evalDue) await evalNow();
+          return between();
+        },
       });
+      if (evalDue) await evalNow();
+      return outcome;
     } finally {
       running = false;
       paused = false;
@@ -224,22 +262,67 @@ export const api = {
     checkIdle('evaluate');
     const state = requireModel();
     const classes = state.built.model.outputs[0].shape[1] as number;
-    return evaluate(
-      state.built.model,
-      deviceSplit('validation', classes),
-      trainingConfig!.labelLoss,
-      2,
-      onProgress,
-    );
+    const split = deviceSplit('validation', classes);
+    const run = await evaluate(state.built.model, split, trainingConfig!.labelLoss, 2, onProgress);
+    lastValidation = run.probabilities;
+    return run.result;
   },
 
   async predict(onProgress?: (done: number, total: number) => void): Promise<PredictResult> {
     checkIdle('predict');
     const state = requireModel();
     const classes = state.built.model.outputs[0].shape[1] as number;
-    const split = deviceSplit('test', classes);
-    const { classes: predicted } = await predict(state.built.model, split, onProgress);
-    return { count: predicted.length, csv: predictionsCsv(predicted, host.test!.ids) };
+    lastTest = await predict(state.built.model, deviceSplit('test', classes), onProgress);
+    return { count: lastTest.classes.length, csv: api.predictionsCsv(false) };
+  },
+
+  // --- Seeing the digits (eval.py / inference.py, then the pictures) ---
+
+  /** inference.py's CSV of the last prediction; `rich` adds every class's probability (`Id,Category,p0,…`). */
+  predictionsCsv(rich: boolean): string {
+    if (!lastTest || !host.test) throw new WorkerError('StateError', 'Predict on the test data first.');
+    const probabilities = rich
+      ? { values: lastTest.probabilities, numClasses: lastTest.numClasses }
+      : undefined;
+    return predictionsCsv(lastTest.classes, host.test.ids, probabilities);
+  },
+
+  /** Examples of the validation split (after an evaluation) or the test split (after a prediction), with images. */
+  examples(query: ExampleQuery): ExampleBatch {
+    const h = host[query.split];
+    const probabilities = query.split === 'validation' ? lastValidation : (lastTest?.probabilities ?? null);
+    if (!h || !probabilities || !training)
+      throw new WorkerError(
+        'StateError',
+        query.split === 'validation' ? 'Evaluate the model first.' : 'Predict on the test data first.',
+      );
+    const numClasses = training.built.model.outputs[0].shape[1] as number;
+    const scored: Scored = {
+      probabilities,
+      numClasses,
+      labels: h.labels,
+      images: h.images,
+      shape: [h.schema.height, h.schema.width, h.schema.depth],
+    };
+    const batch = queryExamples(scored, query);
+    return Comlink.transfer(batch, [batch.pixels.buffer]);
+  },
+
+  /** The input shape the current model takes, [height, width, depth], or null before there is a model. */
+  modelInputShape(): [number, number, number] | null {
+    if (!training) return null;
+    const [, h, w, d] = training.built.model.inputs[0].shape as number[];
+    return [h, w, d];
+  },
+
+  /**
+   * Class probabilities for one drawn image (bytes of the model's input shape). Served between training steps too:
+   * the loop yields to the worker's event loop each step, so this uses the latest weights.
+   */
+  async predictPixels(pixels: Uint8Array): Promise<number[]> {
+    const state = requireModel();
+    const shape = api.modelInputShape()!;
+    return Array.from(await predictPixels(state.built.model, pixels, shape));
   },
 
   memory(): { numTensors: number; numBytes: number } {

@@ -47,9 +47,44 @@ export interface TrainCallbacks {
   onLog(log: StepLog): void;
   onProgress(p: Progress): void;
   onEpochEnd(e: { epoch: number; numTensors: number; numBytes: number }): void;
+  /** An evaluation on the validation split made during training. */
+  onEval?(point: EvalPoint): void;
+}
+
+export interface EvalPoint {
+  step: number;
+  epoch: number;
+  metrics: EvalResult['metrics'];
 }
 
 export interface PredictResult {
   count: number;
   csv: string;
+}
+
+/** Which examples to look at: a confusion-matrix cell, the mistakes, or all, of the validation or test split. */
+export interface ExampleQuery {
+  split: 'validation' | 'test';
+  filter: { kind: 'cell'; truth: number; predicted: number } | { kind: 'misclassified' } | { kind: 'all' };
+  offset: number;
+  limit: number;
+}
+
+export interface ExampleItem {
+  /** 0-based record index in the split. */
+  index: number;
+  /** True class, or -1 where the record has none. */
+  label: number;
+  predicted: number;
+  confidence: number;
+  probabilities: number[];
+}
+
+export interface ExampleBatch {
+  /** How many examples match the query in all. */
+  total: number;
+  shape: [number, number, number];
+  items: ExampleItem[];
+  /** The items' images, one after another, height × width × depth bytes each. */
+  pixels: Uint8Array;
 }
