@@ -63,3 +63,36 @@ describe('a corrupt training file', () => {
     expect(await page.getByRole('alert').textContent()).toBe('');
   });
 });
+
+describe('settings out of range', () => {
+  let s: Session;
+  beforeAll(async () => {
+    s = await openApp();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('batch 0, a negative or empty learning rate and 1e9 epochs each get an inline message and block Train', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Load sample data', exact: true }).click();
+    await waitForStatus(page, /Loaded the MNIST sample/);
+    const train = page.getByRole('button', { name: 'Train', exact: true });
+    await expect.poll(() => train.isEnabled()).toBe(true);
+
+    const cases: [string, string, RegExp][] = [
+      ['Batch size', '0', /Batch size must be a whole number/],
+      ['Learning rate', '-0.5', /Learning rate must be a number above 0/],
+      ['Learning rate', '', /Learning rate must be a number above 0/],
+      ['Epochs', '1000000000', /Epochs must be a whole number from 1 to 10000/],
+    ];
+    const defaults: Record<string, string> = { 'Batch size': '512', 'Learning rate': '0.01', Epochs: '5' };
+    for (const [field, value, message] of cases) {
+      await page.getByLabel(field, { exact: true }).fill(value);
+      await expect.poll(() => page.getByText(message).count()).toBe(1);
+      expect(await train.isEnabled()).toBe(false);
+      await page.getByLabel(field, { exact: true }).fill(defaults[field]);
+      await expect.poll(() => train.isEnabled()).toBe(true);
+    }
+  });
+});

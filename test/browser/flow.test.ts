@@ -61,6 +61,8 @@ describe('the whole job on the bundled MNIST sample', () => {
     csv.slice(1).forEach((line, i) => expect(line).toMatch(new RegExp(`^${i + 1},[0-9]$`)));
     // A trained model predicts every class somewhere in 1,000 balanced digits.
     expect(new Set(csv.slice(1).map((l) => l.split(',')[1])).size).toBe(10);
+    // No uncaught error and no console error (a Content-Security-Policy violation would be one).
+    expect(s.pageErrors).toEqual([]);
   });
 
   test('the page made no request to any host but its own', () => {
