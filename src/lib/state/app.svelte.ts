@@ -4,7 +4,7 @@
  */
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { downloadText } from '../store/download';
-import { proxy, sampleUrls, startWorker, type Remote } from '../worker/client';
+import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import {
   type BackendInfo,
   type EvalPoint,
@@ -29,8 +29,13 @@ const SPLIT_LABEL: Record<SplitName, string> = {
 };
 const MAX_STATUS_LINES = 200;
 
+/** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
+type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
+
 export class AppState {
-  #remote: Remote;
+  #handle!: WorkerHandle;
+  #remote!: Remote;
+  #sources: Partial<Record<SplitName, Source>> = {};
 
   backend = $state<BackendInfo | null>(null);
   backendError = $state<string | null>(null);
@@ -47,6 +52,12 @@ export class AppState {
   evalHistory = $state.raw<EvalPoint[]>([]);
   predictions = $state.raw<PredictResult | null>(null);
   error = $state<string | null>(null);
+  /** Set when the worker died or lost its GPU: the page offers a restart. */
+  workerLost = $state<string | null>(null);
+  /** Another tab of the app is training (told over a BroadcastChannel). */
+  otherTabTraining = $state(false);
+  #channel: BroadcastChannel | null =
+    typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('pagetrain');
 
   configProblems = $derived(validateConfig(this.config));
   canTrain = $derived(
@@ -62,16 +73,72 @@ export class AppState {
   canPredict = $derived(this.hasModel && !!this.splits.test && this.phase === 'idle' && this.job === null);
 
   constructor() {
-    this.#remote = startWorker().remote;
+    this.#spawn();
+    if (this.#channel) {
+      this.#channel.onmessage = (e: MessageEvent<{ training: boolean }>) =>
+        (this.otherTabTraining = e.data.training);
+    }
+    // Leaving in the middle of training asks first (the browser shows its own wording).
+    addEventListener('beforeunload', (e) => {
+      if (this.phase !== 'idle') e.preventDefault();
+    });
+  }
+
+  #spawn(): void {
+    const handle = startWorker((reason) => {
+      if (handle !== this.#handle) return;
+      console.error('pagetrain: worker lost:', reason);
+      this.workerLost = reason;
+      this.#announceTraining(false);
+      // Calls in flight on the dead worker never settle: free the page from them.
+      this.phase = 'idle';
+      this.job = null;
+      this.loadProgress = null;
+      this.hasModel = false;
+      this.backend = null;
+    });
+    this.#handle = handle;
+    this.#remote = handle.remote;
   }
 
   async init(): Promise<void> {
     try {
-      this.backend = await this.#remote.init('webgpu');
+      const handle = this.#handle;
+      this.backend = await this.#remote.init(
+        'webgpu',
+        handle.lockName,
+        proxy((reason: string) => handle.lost(reason)),
+      );
+      handle.watch();
     } catch (e) {
       this.backendError = (e as Error).message;
       this.fail('No compute backend could start in this browser', e);
     }
+  }
+
+  #announceTraining(training: boolean): void {
+    this.#channel?.postMessage({ training });
+  }
+
+  /**
+   * A new worker after the old one died: the backend again, every split read again from the files the user gave,
+   * then the latest checkpoint where there is one. What was shown and saved stays.
+   */
+  async restart(): Promise<void> {
+    this.#handle.terminate();
+    this.#spawn();
+    this.workerLost = null;
+    this.error = null;
+    await this.init();
+    if (!this.backend) return;
+    const sources = this.#sources;
+    if (Object.values(sources).some((s) => s?.kind === 'sample')) await this.loadSample();
+    for (const [split, source] of Object.entries(sources) as [SplitName, Source][]) {
+      if (source.kind === 'files') await this.loadFiles(split, source.files);
+    }
+    this.#status(
+      'Restarted the worker: data read again. The model trained before the failure was not saved.',
+    );
   }
 
   #status(line: string): void {
@@ -99,6 +166,7 @@ export class AppState {
     try {
       const summary = await this.#remote.loadFiles(split, files, this.#onLoadProgress);
       this.splits = { ...this.splits, [split]: summary };
+      this.#sources[split] = { kind: 'files', files };
       this.#status(`Loaded ${SPLIT_LABEL[split]}: ${summary.count} examples from ${files.length} file(s).`);
     } catch (e) {
       this.fail(`Could not load ${SPLIT_LABEL[split]} (nothing already loaded was changed)`, e);
@@ -115,7 +183,10 @@ export class AppState {
       const urls = sampleUrls(import.meta.env.BASE_URL);
       const summaries = await this.#remote.loadSample(urls, this.#onLoadProgress);
       const next = { ...this.splits };
-      for (const s of summaries) next[s.split] = s;
+      for (const s of summaries) {
+        next[s.split] = s;
+        this.#sources[s.split] = { kind: 'sample' };
+      }
       this.splits = next;
       this.#status(`Loaded the MNIST sample: ${summaries.map((s) => `${s.split} ${s.count}`).join(', ')}.`);
     } catch (e) {
@@ -130,6 +201,7 @@ export class AppState {
     if (!this.canTrain) return;
     this.error = null;
     this.phase = 'training';
+    this.#announceTraining(true);
     this.logs = [];
     this.evalHistory = [];
     this.progress = null;
@@ -165,6 +237,7 @@ export class AppState {
       this.fail('Training failed (the data and any saved work are kept)', e);
     } finally {
       this.phase = 'idle';
+      this.#announceTraining(false);
     }
   }
 

@@ -123,8 +123,32 @@ function checkIdle(what: string): void {
 }
 
 export const api = {
-  async init(preferred: BackendName = 'webgpu'): Promise<BackendInfo> {
+  /**
+   * Starts tfjs on the preferred backend. `lockName`: a Web Lock this worker holds until it ends, so the page can tell
+   * when it dies. `onFatal`: told when the worker can no longer compute (the GPU device was lost).
+   */
+  async init(
+    preferred: BackendName = 'webgpu',
+    lockName?: string,
+    onFatal?: (reason: string) => void,
+  ): Promise<BackendInfo> {
+    if (lockName) {
+      await new Promise<void>((held) => {
+        void navigator.locks.request(lockName, () => {
+          held();
+          return new Promise<never>(() => {});
+        });
+      });
+    }
     backend = await initBackend(preferred);
+    if (backend.name === 'webgpu') {
+      const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+      void device.lost.then((info) =>
+        onFatal?.(`the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`),
+      );
+      // A handle for fault-injection tests (they destroy the device to simulate a lost GPU).
+      (globalThis as { pagetrainDebug?: object }).pagetrainDebug = { gpuDevice: device };
+    }
     return backend;
   },
 

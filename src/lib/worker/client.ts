@@ -1,16 +1,59 @@
-/** Main-thread side of the worker contract: starts the worker and wraps it. Imports only the API's type. */
+/** Main-thread side of the worker contract: starts the worker, wraps it, and notices when it dies. */
 import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
 import { SPLITS, type SplitName } from './types';
 
 export type Remote = Comlink.Remote<WorkerApi>;
 
-export function startWorker(): { remote: Remote; worker: Worker } {
+export interface WorkerHandle {
+  remote: Remote;
+  worker: Worker;
+  /** A Web Lock the worker holds for as long as it lives (passed to `init`). */
+  lockName: string;
+  /** Ends the worker on purpose (no "lost" report). */
+  terminate(): void;
+  /** Starts watching for the worker's death; call once `init` (which takes the lock) has returned. */
+  watch(): void;
+  /** Reports the worker lost (e.g. its GPU device is gone) and ends it. */
+  lost(reason: string): void;
+}
+
+/**
+ * Starts the training worker. `onLost` is called once if the worker dies on its own: an uncaught error in it, or it
+ * ending for any reason (out of memory, closed, crashed). Death is seen through a Web Lock the worker holds: the
+ * browser releases it when the worker's context goes away, and the page's waiting request is then granted.
+ */
+export function startWorker(onLost: (reason: string) => void): WorkerHandle {
   const worker = new Worker(new URL('./train.worker.ts', import.meta.url), {
     type: 'module',
     name: 'pagetrain',
   });
-  return { remote: Comlink.wrap<WorkerApi>(worker), worker };
+  const lockName = `pagetrain-worker-${crypto.randomUUID()}`;
+  let ended = false;
+  const lost = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    worker.terminate();
+    onLost(reason);
+  };
+  worker.addEventListener('error', (e) => {
+    lost(`the training worker hit an uncaught error${e.message ? ` (${e.message})` : ''}`);
+  });
+  return {
+    remote: Comlink.wrap<WorkerApi>(worker),
+    worker,
+    lockName,
+    terminate() {
+      ended = true;
+      worker.terminate();
+    },
+    lost,
+    watch() {
+      void navigator.locks.request(lockName, () =>
+        lost('the training worker stopped unexpectedly (it may have run out of memory or crashed)'),
+      );
+    },
+  };
 }
 
 export const proxy = Comlink.proxy;
