@@ -28,8 +28,10 @@ async function probeWebGPU(): Promise<{ adapter: string; software: boolean } | s
   const info = adapter.info;
   const described = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
   const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  const software = fallback || /swiftshader/i.test(described);
-  return { adapter: described || 'unknown adapter', software };
+  const swiftshader = /swiftshader/i.test(described);
+  const software = fallback || swiftshader;
+  // `Backend: webgpu (swiftshader)`: the short name where the adapter is Chromium's software one.
+  return { adapter: swiftshader ? 'swiftshader' : described || 'unknown adapter', software };
 }
 
 export async function initBackend(preferred: BackendName = 'webgpu'): Promise<BackendInfo> {

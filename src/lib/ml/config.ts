@@ -34,6 +34,8 @@ export interface TrainConfig {
   seed: number;
   /** Steps between two status lines (train.py logs every 10 steps). */
   logEverySteps: number;
+  /** LogisticModel on webgpu: train with pagetrain's fused kernels (same math, far fewer GPU passes); off: tfjs ops. */
+  fusedKernels: boolean;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -51,6 +53,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   startNewModel: true,
   seed: 0,
   logEverySteps: 10,
+  fusedKernels: true,
 };
 
 /** tf.train.exponential_decay(base, global_step * batch_size, decay_examples, decay, staircase=True). */

@@ -5,8 +5,10 @@
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote } from '../worker/client';
+import { TrainingMonitor } from './training.svelte';
 import {
   type BackendInfo,
+  type BackendName,
   type EvalResult,
   type LoadProgress,
   type PredictResult,
@@ -43,6 +45,10 @@ export class AppState {
   evaluation = $state.raw<EvalResult | null>(null);
   predictions = $state.raw<PredictResult | null>(null);
   error = $state<string | null>(null);
+  /** Charts, ETA and tf.memory() of the current run (training engine). */
+  monitor = new TrainingMonitor();
+  /** True while the worker moves to another backend. */
+  switchingBackend = $state(false);
 
   configProblems = $derived(validateConfig(this.config));
   canTrain = $derived(
@@ -50,6 +56,7 @@ export class AppState {
       this.phase === 'idle' &&
       this.job === null &&
       !!this.backend &&
+      !this.switchingBackend &&
       Object.keys(this.configProblems).length === 0,
   );
   canEvaluate = $derived(
@@ -128,6 +135,7 @@ export class AppState {
     this.phase = 'training';
     this.logs = [];
     this.progress = null;
+    this.monitor.reset();
     this.#status(
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
@@ -137,12 +145,16 @@ export class AppState {
         proxy({
           onLog: (log: StepLog) => {
             this.logs = [...this.logs, log];
+            this.monitor.onLog(log);
             this.#status(log.line);
           },
           onProgress: (p: Progress) => {
             this.progress = p;
+            if (this.phase === 'training') this.monitor.onProgress(p);
           },
-          onEpochEnd: () => {},
+          onEpochEnd: (e: { epoch: number; numTensors: number; numBytes: number }) => {
+            this.monitor.onEpochEnd(e);
+          },
         }),
       );
       this.hasModel = true;
@@ -156,14 +168,18 @@ export class AppState {
 
   async pause(): Promise<void> {
     if (this.phase !== 'training') return;
-    await this.#remote.pause();
+    const step = await this.#remote.pause();
+    // Training may have ended while the message was in flight: then there is nothing to pause.
+    if (step === null || this.phase !== 'training') return;
     this.phase = 'paused';
-    this.#status(`Paused at step ${this.progress?.step ?? 0}.`);
+    this.monitor.onPause();
+    this.#status(`Paused at step ${step}.`);
   }
 
   async resume(): Promise<void> {
     if (this.phase !== 'paused') return;
     await this.#remote.resume();
+    if (this.phase !== 'paused') return;
     this.phase = 'training';
     this.#status(`Resumed at step ${this.progress?.step ?? 0}.`);
   }
@@ -172,6 +188,22 @@ export class AppState {
     if (this.phase !== 'training' && this.phase !== 'paused') return;
     this.phase = 'stopping';
     await this.#remote.stop();
+  }
+
+  /** Moves training to another tfjs backend; loaded data and the model so far are kept. */
+  async switchBackend(name: BackendName): Promise<void> {
+    if (this.phase !== 'idle' || this.job !== null || this.backend?.name === name) return;
+    this.switchingBackend = true;
+    this.error = null;
+    try {
+      this.backend = await this.#remote.switchBackend(name);
+      this.#status(`Switched to the ${this.backend.name} backend.`);
+    } catch (e) {
+      this.fail(`Could not switch to the ${name} backend`, e);
+      this.backend = await this.#remote.backend();
+    } finally {
+      this.switchingBackend = false;
+    }
   }
 
   async evaluate(): Promise<void> {

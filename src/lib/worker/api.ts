@@ -9,7 +9,15 @@ import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/co
 import { toDevice, type DeviceSplit } from '../ml/data';
 import { evaluate, predict, predictionsCsv, type EvalResult } from '../ml/evaluate';
 import { buildModel } from '../ml/models';
-import { newTrainingState, train, type TrainOutcome, type TrainingState } from '../ml/trainer';
+import {
+  disposeTrainingState,
+  newTrainingState,
+  train,
+  type TrainOutcome,
+  type TrainingState,
+} from '../ml/trainer';
+import { packSplit, type PackedSplit } from '../ml/fused-logistic';
+import { restoreTraining, snapshotTraining } from '../ml/snapshot';
 import { readSplit } from '../tfrecord';
 import {
   SPLITS,
@@ -33,6 +41,8 @@ class WorkerError extends Error {
 let backend: BackendInfo | null = null;
 const host: Partial<Record<SplitName, LoadedSplit>> = {};
 const device: Partial<Record<SplitName, DeviceSplit>> = {};
+/** The training split as uint8 on the GPU for the fused kernels; made on first use, dropped with its device split. */
+let packedTrain: PackedSplit | null = null;
 let training: TrainingState | null = null;
 let trainingConfig: TrainConfig | null = null;
 let running = false;
@@ -84,6 +94,7 @@ function deviceSplit(split: SplitName, classes: number): DeviceSplit {
   const existing = device[split];
   if (existing && existing.numClasses === classes) return existing;
   existing?.dispose();
+  if (split === 'train') dropPacked();
   const { schema } = h;
   const made = toDevice({
     count: h.count,
@@ -94,6 +105,20 @@ function deviceSplit(split: SplitName, classes: number): DeviceSplit {
   });
   device[split] = made;
   return made;
+}
+
+function dropPacked(): void {
+  packedTrain?.dispose();
+  packedTrain = null;
+}
+
+function packedTrainSplit(): PackedSplit {
+  if (!packedTrain) {
+    const h = host.train!;
+    const { schema } = h;
+    packedTrain = packSplit(h.images, h.labels!, h.count, schema.height * schema.width * schema.depth);
+  }
+  return packedTrain;
 }
 
 function requireModel(): TrainingState {
@@ -129,6 +154,7 @@ export const api = {
     host[split] = loaded;
     device[split]?.dispose();
     delete device[split];
+    if (split === 'train') dropPacked();
     return summarize(split, loaded);
   },
 
@@ -175,10 +201,7 @@ export const api = {
       trainingConfig?.model !== config.model ||
       training.built.model.outputs[0].shape[1] !== classes;
     if (startNew) {
-      if (training) {
-        training.built.model.dispose();
-        training.optimizer.dispose();
-      }
+      if (training) disposeTrainingState(training);
       const built = buildModel({
         name: config.model,
         inputShape: data.shape,
@@ -192,21 +215,33 @@ export const api = {
     paused = false;
     stopRequested = false;
     try {
-      return await train(training!, data, config, {
-        // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
-        onLog: (log) => void callbacks.onLog(log),
-        onProgress: (p) => void callbacks.onProgress(p),
-        onEpochEnd: (e) => void callbacks.onEpochEnd(e),
-        between,
-      });
+      return await train(
+        training!,
+        data,
+        config,
+        {
+          // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
+          onLog: (log) => void callbacks.onLog(log),
+          onProgress: (p) => void callbacks.onProgress(p),
+          onEpochEnd: (e) => void callbacks.onEpochEnd(e),
+          between,
+        },
+        {
+          path: config.fusedKernels === false ? 'generic' : 'auto',
+          packed: packedTrainSplit,
+        },
+      );
     } finally {
       running = false;
       paused = false;
     }
   },
 
-  pause(): void {
-    if (running) paused = true;
+  /** Pauses between two steps; the step count it holds at, or null when nothing is training. */
+  pause(): number | null {
+    if (!running) return null;
+    paused = true;
+    return training?.globalStep ?? 0;
   },
 
   resume(): void {
@@ -240,6 +275,29 @@ export const api = {
     const split = deviceSplit('test', classes);
     const { classes: predicted } = await predict(state.built.model, split, onProgress);
     return { count: predicted.length, csv: predictionsCsv(predicted, host.test!.ids) };
+  },
+
+  // --- Training engine: backend choice -------------------------------------------------------------------------
+  /**
+   * Moves to another tfjs backend. Loaded data stays (it lives in this worker's memory; device copies are made again
+   * on next use); the model so far, Adam's state and the step count move with it.
+   */
+  async switchBackend(name: BackendName): Promise<BackendInfo> {
+    checkIdle('switch backend');
+    const snapshot = training ? await snapshotTraining(training) : null;
+    for (const split of SPLITS) {
+      device[split]?.dispose();
+      delete device[split];
+    }
+    dropPacked();
+    if (training) disposeTrainingState(training);
+    training = null;
+    try {
+      backend = await initBackend(name);
+    } finally {
+      if (snapshot) training = await restoreTraining(snapshot, trainingConfig ?? DEFAULT_TRAIN_CONFIG);
+    }
+    return backend;
   },
 
   memory(): { numTensors: number; numBytes: number } {
