@@ -11,7 +11,10 @@ export type ChartInput = { spec: SeriesSpec; points: SeriesPoints }[];
 
 /** uPlot wants one shared x array: the union of the series' steps, with null where a series has no point. */
 export function align(series: ChartInput): uPlot.AlignedData {
+  // Plain (non-reactive) collections on purpose: built and dropped within this call.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   const steps = [...new Set(series.flatMap((s) => s.points.steps))].sort((a, b) => a - b);
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   const at = new Map(steps.map((s, i) => [s, i]));
   const ys = series.map(({ points }) => {
     const y: (number | null)[] = new Array<number | null>(steps.length).fill(null);

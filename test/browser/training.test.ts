@@ -28,12 +28,47 @@ async function progressValue(page: Page): Promise<number> {
   );
 }
 
+/** Opens the Advanced settings if they are closed. */
+async function openAdvanced(page: Page): Promise<void> {
+  if (!(await page.getByLabel('Seed', { exact: true }).isVisible()))
+    await page.getByText('Advanced', { exact: true }).click();
+}
+
 async function evaluationLoss(page: Page): Promise<number> {
+  const count = async () =>
+    (await statusText(page)).match(/Evaluation on \d+ validation examples/g)?.length ?? 0;
+  const before = await count();
   await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
-  await waitForStatus(page, /Evaluation on \d+ validation examples/);
+  await expect.poll(count, { timeout: 120_000 }).toBe(before + 1);
   const table = page.getByRole('table', { name: 'Evaluation', exact: true });
   const row = table.locator('tbody tr').filter({ hasText: /^Loss/ });
   return Number(await row.locator('td').nth(1).textContent());
+}
+
+async function trainAndEvaluate(
+  page: Page,
+  fused: boolean,
+  loss: string,
+  maxSteps: number,
+): Promise<{ lines: number[][]; loss: number }> {
+  // Same seed, same data, same settings: only the step implementation differs between two calls.
+  const before = (await statusText(page)).length;
+  await page.getByLabel('Start new model', { exact: true }).check();
+  await page.getByLabel('Seed', { exact: true }).fill('7');
+  await page.getByLabel('Max steps', { exact: true }).fill(String(maxSteps));
+  await page.getByLabel('Epochs', { exact: true }).fill('2');
+  await page.getByLabel('Loss', { exact: true }).selectOption(loss);
+  await page.getByLabel('Fused WebGPU kernels', { exact: true }).setChecked(fused);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect
+    .poll(async () => (await statusText(page)).slice(before).includes('Done training -- max steps reached'), {
+      timeout: 180_000,
+    })
+    .toBe(true);
+  const lines = [...(await statusText(page)).slice(before).matchAll(STEP_LINE)].map((m) =>
+    [m[2], m[3], m[4], m[5]].map(Number),
+  );
+  return { lines, loss: await evaluationLoss(page) };
 }
 
 describe('training engine', () => {
@@ -68,7 +103,7 @@ describe('training engine', () => {
     const { page } = s;
     const train = page.getByRole('button', { name: 'Train', exact: true });
     await expect.poll(() => train.isEnabled()).toBe(true);
-    await page.getByText('Advanced', { exact: true }).click();
+    await openAdvanced(page);
     for (const name of [
       'Regularization penalty',
       'Learning-rate decay',
@@ -151,6 +186,7 @@ describe('training engine', () => {
 
   test('Train again without "Start new model" continues the model; Stop while paused keeps it usable', async () => {
     const { page } = s;
+    await openAdvanced(page);
     await page.getByLabel('Start new model', { exact: true }).uncheck();
     await page.getByLabel('Epochs', { exact: true }).fill('2');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -183,35 +219,28 @@ describe('training engine', () => {
 
   test('the fused WebGPU kernels train the same as tfjs generic ops (same seed, same losses)', async () => {
     const { page } = s;
-    const run = async (fused: boolean) => {
-      const before = (await statusText(page)).length;
-      await page.getByLabel('Start new model', { exact: true }).check();
-      await page.getByLabel('Seed', { exact: true }).fill('7');
-      await page.getByLabel('Max steps', { exact: true }).fill('30');
-      await page.getByLabel('Epochs', { exact: true }).fill('2');
-      await page.getByLabel('Fused WebGPU kernels', { exact: true }).setChecked(fused);
-      await page.getByRole('button', { name: 'Train', exact: true }).click();
-      await expect
-        .poll(
-          async () => (await statusText(page)).slice(before).includes('Done training -- max steps reached'),
-          {
-            timeout: 180_000,
-          },
-        )
-        .toBe(true);
-      const lines = [...(await statusText(page)).slice(before).matchAll(STEP_LINE)].map((m) =>
-        [m[2], m[3], m[4], m[5]].map(Number),
-      );
-      return { lines, loss: await evaluationLoss(page) };
-    };
-    const generic = await run(false);
-    const fused = await run(true);
+    await openAdvanced(page);
+    const generic = await trainAndEvaluate(page, false, 'CrossEntropyLoss', 30);
+    const fused = await trainAndEvaluate(page, true, 'CrossEntropyLoss', 30);
     expect(generic.lines).toHaveLength(3);
     expect(fused.lines).toHaveLength(3);
     // Printed to 2 decimals: equal, or one rounding step apart when a value sits on a boundary.
     for (let i = 0; i < 3; i++)
       for (let j = 0; j < 4; j++)
         expect(Math.abs(fused.lines[i][j] - generic.lines[i][j])).toBeLessThanOrEqual(0.01);
-    expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(2e-3);
+    expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(1e-3);
+  });
+
+  test('the fused kernels match the generic ops for HingeLoss and SoftmaxLoss too', async () => {
+    const { page } = s;
+    await openAdvanced(page);
+    for (const loss of ['HingeLoss', 'SoftmaxLoss']) {
+      const generic = await trainAndEvaluate(page, false, loss, 10);
+      const fused = await trainAndEvaluate(page, true, loss, 10);
+      expect(fused.lines).toHaveLength(1);
+      for (let j = 0; j < 4; j++)
+        expect(Math.abs(fused.lines[0][j] - generic.lines[0][j])).toBeLessThanOrEqual(0.01);
+      expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(1e-3);
+    }
   });
 });

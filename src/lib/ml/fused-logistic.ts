@@ -134,7 +134,7 @@ function forwardProgram(D: number, C: number, n: number, loss: LossName): Progra
   };
 }
 
-function gradientProgram(D: number, C: number, n: number): Program {
+function gradientProgram(D: number, C: number): Program {
   const words = Math.ceil(D / 4);
   const K = D * C + C;
   return {
@@ -350,7 +350,7 @@ export class FusedLogistic {
       se,
     );
     const grad = this.#run(
-      gradientProgram(D, C, n),
+      gradientProgram(D, C),
       [data.pixels, order, out, this.params],
       [...se, { type: 'float32', data: [o.reg] }],
     );
@@ -389,18 +389,21 @@ export class FusedLogistic {
     const device = (this.#backend as unknown as { device: GPUDevice }).device;
     device.pushErrorScope('validation');
     let out: tf.Tensor2D | null = null;
+    let thrown: unknown = null;
     try {
       out = this.step(...args);
-    } finally {
-      const error = await device.popErrorScope();
-      if (error) {
-        out?.dispose();
-        throw Object.assign(new Error(`fused kernels: WebGPU rejected a kernel: ${error.message}`), {
-          name: 'FusedKernelError',
-        });
-      }
+    } catch (e) {
+      thrown = e;
     }
-    return out;
+    const error = await device.popErrorScope();
+    if (error) {
+      out?.dispose();
+      throw Object.assign(new Error(`fused kernels: WebGPU rejected a kernel: ${error.message}`), {
+        name: 'FusedKernelError',
+      });
+    }
+    if (thrown) throw thrown;
+    return out!;
   }
 
   dispose(): void {

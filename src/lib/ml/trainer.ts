@@ -17,7 +17,7 @@ import { LOSSES, l2Regularization } from './losses';
 import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
-import { FusedLogistic, packSplit, type PackedSplit } from './fused-logistic';
+import { FusedLogistic, type PackedSplit } from './fused-logistic';
 
 export interface StepLog {
   step: number;
