@@ -1,7 +1,7 @@
 /**
  * Examples/second of one training epoch, LogisticModel on the bundled 8,000 MNIST digits, batch 512, measured in a
  * worker as the app trains: our trainer on each backend (webgpu with the fused kernels and with tfjs's generic ops,
- * webgl, cpu), next to tfjs's own `model.fit` on webgpu measured in the same run. Each figure is the best of the
+ * webgl, wasm, cpu), next to tfjs's own `model.fit` on webgpu measured in the same run. Each figure is the best of the
  * timed epochs after one warm-up epoch (shader compilation, uploads); the GPU is drained before the clock stops.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -96,6 +96,7 @@ onmessage = async (e: MessageEvent<{ url: string }>) => {
       ['pagetrain webgpu fused kernels', 'webgpu', 'fused'],
       ['pagetrain webgpu generic ops  ', 'webgpu', 'generic'],
       ['pagetrain webgl               ', 'webgl', 'generic'],
+      ['pagetrain wasm (SIMD, 1 thread)', 'wasm', 'generic'],
       ['pagetrain cpu                 ', 'cpu', 'generic'],
     ];
     for (const [label, backend, path] of runs) {

@@ -243,4 +243,34 @@ describe('training engine', () => {
       expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(1e-3);
     }
   });
+
+  test('switching backend keeps the loaded data and the model: same evaluation, and training continues', async () => {
+    const { page } = s;
+    const before = await evaluationLoss(page);
+    await page.getByRole('button', { name: 'Use webgl', exact: true }).click();
+    await waitForStatus(page, /Switched to the webgl backend/);
+    expect(await page.getByText(/^Backend: /).textContent()).toBe('Backend: webgl');
+    expect(Math.abs((await evaluationLoss(page)) - before)).toBeLessThan(1.5e-4);
+
+    // Continue the same model on webgl (data re-uploaded from the worker's copy), then go back to webgpu.
+    const log = (await statusText(page)).length;
+    await openAdvanced(page);
+    await page.getByLabel('Start new model', { exact: true }).uncheck();
+    await page.getByLabel('Max steps', { exact: true }).fill('10');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect
+      .poll(
+        async () =>
+          (await statusText(page)).slice(log).includes('Done training -- max steps reached. 20 steps'),
+        {
+          timeout: 120_000,
+        },
+      )
+      .toBe(true);
+    const afterWebgl = await evaluationLoss(page);
+    await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
+    await waitForStatus(page, /Switched to the webgpu backend/);
+    expect(Math.abs((await evaluationLoss(page)) - afterWebgl)).toBeLessThan(1.5e-4);
+    expect(s.pageErrors).toEqual([]);
+  });
 });

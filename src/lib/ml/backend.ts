@@ -4,9 +4,31 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The wasm binaries as files Vite serves and fingerprints: the single-thread builds only (SIMD, and plain for old
+// browsers). The threaded one would need cross-origin isolation (SharedArrayBuffer), which this page does not ask for.
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/**
+ * The automatic fallback order. wasm is not in it: it has no Conv2DBackpropFilter kernel, so it cannot train models
+ * with convolution layers; users choose it by hand (fast for LogisticModel on CPU-only machines).
+ */
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+
+setWasmPaths({ 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm.wasm': wasmPlainUrl });
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+
+/** Why a model cannot train on a backend, or null when it can. */
+export function cannotTrainOn(backend: BackendName, model: tf.LayersModel): string | null {
+  if (backend !== 'wasm') return null;
+  const conv = model.layers.find((l) => /^(Conv|SeparableConv|DepthwiseConv)/.test(l.getClassName()));
+  return conv
+    ? `${model.name} has a convolution layer (${conv.name}), and the wasm backend cannot train those ` +
+        '(it has no Conv2DBackpropFilter kernel): choose webgpu, webgl or cpu.'
+    : null;
+}
 
 export interface BackendInfo {
   /** The backend tfjs runs on now. */

@@ -4,7 +4,7 @@
  * Long jobs report through callback proxies and send only what is new (this step's figures, not the history).
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendInfo, type BackendName } from '../ml/backend';
+import { cannotTrainOn, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { toDevice, type DeviceSplit } from '../ml/data';
 import { evaluate, predict, predictionsCsv, type EvalResult } from '../ml/evaluate';
@@ -210,6 +210,8 @@ export const api = {
       });
       training = newTrainingState(built, config);
     }
+    const unsupported = backend ? cannotTrainOn(backend.name, training!.built.model) : null;
+    if (unsupported) throw new WorkerError('ConfigError', unsupported);
     trainingConfig = config;
     running = true;
     paused = false;
