@@ -268,6 +268,12 @@ describe('training engine', () => {
       )
       .toBe(true);
     const afterWebgl = await evaluationLoss(page);
+    // wasm: its single-thread SIMD binary is served by the app itself; it says what it cannot train.
+    await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
+    await waitForStatus(page, /Switched to the wasm backend/);
+    expect(await page.getByText(/^Backend: /).textContent()).toBe('Backend: wasm');
+    expect(await page.getByText(/cannot train models with convolution layers/).count()).toBe(1);
+    expect(Math.abs((await evaluationLoss(page)) - afterWebgl)).toBeLessThan(1.5e-4);
     await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
     await waitForStatus(page, /Switched to the webgpu backend/);
     expect(Math.abs((await evaluationLoss(page)) - afterWebgl)).toBeLessThan(1.5e-4);

@@ -17,8 +17,13 @@ export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
  */
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
-setWasmPaths({ 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm.wasm': wasmPlainUrl });
+// setWasmPaths wants an entry for all three binaries; the threaded one is never fetched with multithreading off.
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+setWasmPaths({
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl,
+});
 
 /** Why a model cannot train on a backend, or null when it can. */
 export function cannotTrainOn(backend: BackendName, model: tf.LayersModel): string | null {
