@@ -4,9 +4,36 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The wasm binaries as files Vite serves and fingerprints: the single-thread builds only (SIMD, and plain for old
+// browsers). The threaded one would need cross-origin isolation (SharedArrayBuffer), which this page does not ask for.
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/**
+ * The automatic fallback order. wasm is not in it: it has no Conv2DBackpropFilter kernel, so it cannot train models
+ * with convolution layers; users choose it by hand (fast for LogisticModel on CPU-only machines).
+ */
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+
+// setWasmPaths wants an entry for all three binaries; the threaded one is never fetched with multithreading off.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+setWasmPaths({
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl,
+});
+
+/** Why a model cannot train on a backend, or null when it can. */
+export function cannotTrainOn(backend: BackendName, model: tf.LayersModel): string | null {
+  if (backend !== 'wasm') return null;
+  const conv = model.layers.find((l) => /^(Conv|SeparableConv|DepthwiseConv)/.test(l.getClassName()));
+  return conv
+    ? `${model.name} has a convolution layer (${conv.name}), and the wasm backend cannot train those ` +
+        '(it has no Conv2DBackpropFilter kernel): choose webgpu, webgl or cpu.'
+    : null;
+}
 
 export interface BackendInfo {
   /** The backend tfjs runs on now. */
@@ -28,8 +55,10 @@ async function probeWebGPU(): Promise<{ adapter: string; software: boolean } | s
   const info = adapter.info;
   const described = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
   const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  const software = fallback || /swiftshader/i.test(described);
-  return { adapter: described || 'unknown adapter', software };
+  const swiftshader = /swiftshader/i.test(described);
+  const software = fallback || swiftshader;
+  // `Backend: webgpu (swiftshader)`: the short name where the adapter is Chromium's software one.
+  return { adapter: swiftshader ? 'swiftshader' : described || 'unknown adapter', software };
 }
 
 export async function initBackend(preferred: BackendName = 'webgpu'): Promise<BackendInfo> {

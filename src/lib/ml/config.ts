@@ -38,6 +38,8 @@ export interface TrainConfig {
   evalDuringTraining: boolean;
   /** Steps between two evaluations while training; 0 evaluates at the end of every epoch. */
   evalEverySteps: number;
+  /** LogisticModel on webgpu: train with pagetrain's fused kernels (same math, far fewer GPU passes); off: tfjs ops. */
+  fusedKernels: boolean;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -57,6 +59,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   logEverySteps: 10,
   evalDuringTraining: true,
   evalEverySteps: 0,
+  fusedKernels: true,
 };
 
 /** tf.train.exponential_decay(base, global_step * batch_size, decay_examples, decay, staircase=True). */

@@ -15,6 +15,8 @@ export interface ModelSpec {
 }
 
 export interface BuiltModel {
+  /** What it was built from, so it can be rebuilt (e.g. on another backend). */
+  spec: ModelSpec;
   model: tf.LayersModel;
   /** Weights the L2 term applies to, and its scale: penalty = l2 · Σ w² / 2 (tf.nn.l2_loss). */
   regularized: { weights: tf.LayerVariable[]; l2: number }[];
@@ -33,7 +35,7 @@ function logisticModel(spec: ModelSpec): BuiltModel {
     name: 'LogisticModel',
     layers: [tf.layers.flatten({ inputShape: [h, w, d], name: 'flatten' }), dense],
   });
-  return { model, regularized: [{ weights: [dense.trainableWeights[0]], l2: 1e-8 }] };
+  return { spec, model, regularized: [{ weights: [dense.trainableWeights[0]], l2: 1e-8 }] };
 }
 
 export function buildModel(spec: ModelSpec): BuiltModel {

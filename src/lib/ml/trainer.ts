@@ -17,6 +17,7 @@ import { LOSSES, l2Regularization } from './losses';
 import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
+import { FusedLogistic, type PackedSplit } from './fused-logistic';
 
 export interface StepLog {
   step: number;
@@ -56,18 +57,112 @@ export interface TrainOutcome {
   line: string;
 }
 
-/** The state that outlives one call to train(): weights, Adam's moments, the global step and epoch. */
+/**
+ * The state that outlives one call to train(): weights, Adam's moments, the global step and epoch. While the fused
+ * WebGPU path owns the model (`fused` set), Adam's moments live in its packed state, not in `optimizer`; the model's
+ * weights are copied back after every run.
+ */
 export interface TrainingState {
   built: BuiltModel;
   optimizer: tf.AdamOptimizer;
   globalStep: number;
   epoch: number;
+  fused: FusedLogistic | null;
 }
 
 export function newTrainingState(built: BuiltModel, config: TrainConfig): TrainingState {
   // TensorFlow's AdamOptimizer defaults: beta1 0.9, beta2 0.999, epsilon 1e-8 (tfjs would pick 1e-7).
   const optimizer = tf.train.adam(config.baseLearningRate, 0.9, 0.999, 1e-8);
-  return { built, optimizer, globalStep: 0, epoch: 0 };
+  return { built, optimizer, globalStep: 0, epoch: 0, fused: null };
+}
+
+export function disposeTrainingState(state: TrainingState): void {
+  state.fused?.dispose();
+  state.built.model.dispose();
+  state.optimizer.dispose();
+}
+
+/** Which step implementation train() uses: 'auto' takes the fused kernels where they exist (LogisticModel, webgpu). */
+export type TrainPath = 'auto' | 'fused' | 'generic';
+
+export interface TrainOptions {
+  path?: TrainPath;
+  /** The host copy of the split, for the fused path's uint8 upload (made once, kept with the device split). */
+  packed?: () => PackedSplit;
+}
+
+export function fusedApplies(state: TrainingState): boolean {
+  return state.built.spec.name === 'LogisticModel' && FusedLogistic.available();
+}
+
+/** Adam moments of tfjs's optimizer as host arrays in variable order, or null when it has taken no step. */
+async function optimizerMoments(
+  state: TrainingState,
+): Promise<{ m: Float32Array[]; v: Float32Array[]; iterations: number } | null> {
+  const weights = await state.optimizer.getWeights();
+  const iterations = (await weights[0].tensor.data())[0];
+  const rest = weights.slice(1);
+  if (rest.length === 0) return null;
+  const half = rest.length / 2;
+  const arrays = await Promise.all(rest.map((w) => w.tensor.data() as Promise<Float32Array>));
+  return { m: arrays.slice(0, half), v: arrays.slice(half), iterations };
+}
+
+/** Hands the model to the fused kernels: packs weights and Adam's moments into one GPU tensor. */
+async function enterFused(state: TrainingState): Promise<FusedLogistic> {
+  const [kernel, bias] = state.built.model.trainableWeights.map((w) => w.read());
+  const [D, C] = kernel.shape as [number, number];
+  const moments = await optimizerMoments(state);
+  const K = D * C + C;
+  const packed = new Float32Array(3 * K);
+  packed.set((await kernel.data()) as Float32Array, 0);
+  packed.set((await bias.data()) as Float32Array, D * C);
+  if (moments) {
+    packed.set(moments.m[0], K);
+    packed.set(moments.m[1], K + D * C);
+    packed.set(moments.v[0], 2 * K);
+    packed.set(moments.v[1], 2 * K + D * C);
+  }
+  return new FusedLogistic(D, C, tf.tensor1d(packed), moments?.iterations ?? 0);
+}
+
+/** Copies the fused state's weights back into the model's variables (evaluate, predict and export read those). */
+export function syncFusedWeights(state: TrainingState): void {
+  const f = state.fused;
+  if (!f) return;
+  const [kernel, bias] = state.built.model.trainableWeights;
+  tf.tidy(() => {
+    kernel.write(f.params.slice(0, f.D * f.C).reshape([f.D, f.C]));
+    bias.write(f.params.slice(f.D * f.C, f.C));
+  });
+}
+
+/** Gives the model back to tfjs's optimizer: its moments and iteration count from the fused state. */
+async function leaveFused(state: TrainingState): Promise<void> {
+  const f = state.fused;
+  if (!f) return;
+  syncFusedWeights(state);
+  const all = (await f.params.data()) as Float32Array;
+  const { D, C, K } = f;
+  const names = state.built.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+  const opt = state.optimizer as unknown as {
+    accumulatedFirstMoment: { variable: tf.Variable }[];
+    accumulatedSecondMoment: { variable: tf.Variable }[];
+  };
+  // setWeights replaces the moment variables without disposing the old ones.
+  for (const v of [...opt.accumulatedFirstMoment, ...opt.accumulatedSecondMoment]) v.variable.dispose();
+  const values = [
+    { name: 'iter', tensor: tf.scalar(f.adamSteps, 'int32') as tf.Tensor },
+    { name: `${names[0]}/m`, tensor: tf.tensor2d(all.subarray(K, K + D * C), [D, C]) },
+    { name: `${names[1]}/m`, tensor: tf.tensor1d(all.subarray(K + D * C, 2 * K)) },
+    { name: `${names[0]}/v`, tensor: tf.tensor2d(all.subarray(2 * K, 2 * K + D * C), [D, C]) },
+    { name: `${names[1]}/v`, tensor: tf.tensor1d(all.subarray(2 * K + D * C, 3 * K)) },
+  ];
+  await state.optimizer.setWeights(values);
+  // The new variables hold their own references to the data.
+  for (const v of values) v.tensor.dispose();
+  f.dispose();
+  state.fused = null;
 }
 
 export function formatStepLine(
@@ -94,9 +189,20 @@ export async function train(
   data: DeviceSplit,
   config: TrainConfig,
   hooks: TrainHooks,
+  options: TrainOptions = {},
 ): Promise<TrainOutcome> {
   if (!data.y || !data.labels)
     throw Object.assign(new Error('train: the training data has no labels'), { name: 'DataError' });
+  const path = options.path ?? 'auto';
+  const useFused = path !== 'generic' && fusedApplies(state) && !!options.packed;
+  if (path === 'fused' && !useFused)
+    throw Object.assign(new Error('train: the fused kernels need LogisticModel on the webgpu backend'), {
+      name: 'ConfigError',
+    });
+  if (useFused && !state.fused) state.fused = await enterFused(state);
+  if (!useFused && state.fused) await leaveFused(state);
+  const packed = useFused ? options.packed!() : null;
+
   const { model, regularized } = state.built;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const labels = data.labels;
@@ -108,10 +214,12 @@ export async function train(
   const totalSteps = Math.min(config.numEpochs * stepsPerEpoch, config.maxSteps ?? Infinity);
   // Adam keeps its learning rate as a plain number read at each applyGradients; the schedule sets it per step.
   const optimizer = state.optimizer as unknown as { learningRate: number } & tf.AdamOptimizer;
+  const l2 = regularized.reduce((sum, r) => sum + r.l2, 0);
 
   let runSteps = 0;
   let lastSync = performance.now();
   let examplesSinceSync = 0;
+  let orderTensor: tf.Tensor1D | null = null;
 
   const finish = (reason: TrainOutcome['reason']): TrainOutcome => {
     const why =
@@ -128,82 +236,140 @@ export async function train(
     };
   };
 
-  while (state.epoch < lastEpoch) {
-    const order = epochOrder(data.count, config.seed, state.epoch);
-    for (let start = 0; start < data.count; start += bs) {
-      if ((await hooks.between()) === 'stop') return finish('stopped');
-      if (runSteps >= totalSteps) return finish('max-steps');
-
-      const batch = order.subarray(start, Math.min(start + bs, data.count));
-      const n = batch.length;
-      const step = state.globalStep + 1;
-      const wantLog = step % config.logEverySteps === 0;
-      const learningRate = learningRateAt(config, state.globalStep);
-      optimizer.learningRate = learningRate;
-
-      let kept: { labelLoss: tf.Scalar; predictions: tf.Tensor2D } | null = null;
-      const indices = tf.tensor1d(batch, 'int32');
-      tf.tidy(() => {
-        const { x, y } = gatherBatch(data, indices);
-        const { grads } = tf.variableGrads(() => {
-          const predictions = model.apply(x, { training: true }) as tf.Tensor2D;
-          const labelLoss = LOSSES[config.labelLoss](y!, predictions);
-          if (wantLog) kept = { labelLoss: tf.keep(labelLoss), predictions: tf.keep(predictions) };
-          const reg = regularized.map((r) =>
-            l2Regularization(
-              r.weights.map((w) => w.read()),
-              r.l2,
-            ),
-          );
-          const regLoss = reg.length ? tf.addN(reg) : tf.scalar(0);
-          return labelLoss.add(regLoss.mul(config.regularizationPenalty)) as tf.Scalar;
-        }, vars);
-        // Adam reads each gradient by its variable's name.
-        const clipped: Record<string, tf.Tensor> = {};
-        for (const [name, g] of Object.entries(grads)) {
-          clipped[name] = config.clipGradientNorm > 0 ? clipByNorm(g, config.clipGradientNorm) : g;
-        }
-        state.optimizer.applyGradients(clipped as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
-      });
-      indices.dispose();
-      state.globalStep = step;
-      runSteps++;
-      examplesSinceSync += n;
-      hooks.onProgress?.({ step, epoch: state.epoch, totalSteps, runSteps });
-
-      if (kept) {
-        const { labelLoss, predictions } = kept as { labelLoss: tf.Scalar; predictions: tf.Tensor2D };
-        // Reading these back waits for the GPU to finish every step queued so far.
-        const [lossV, predV] = await Promise.all([labelLoss.data(), predictions.data()]);
-        labelLoss.dispose();
-        predictions.dispose();
-        const now = performance.now();
-        const eps = (examplesSinceSync * 1000) / Math.max(now - lastSync, 1e-3);
-        lastSync = now;
-        examplesSinceSync = 0;
-        const batchLabels = new Int32Array(n);
-        for (let i = 0; i < n; i++) batchLabels[i] = labels[batch[i]];
-        const dense = oneHot(batchLabels, C);
-        const p = predV as Float32Array;
-        const hit = hitAtOne(p, dense, n, C);
-        const pe = perr(p, dense, n, C);
-        const g = gap(p, dense, n, C);
-        hooks.onLog({
-          step,
-          epoch: state.epoch,
-          loss: lossV[0],
-          examplesPerSec: eps,
-          hitAt1: hit,
-          perr: pe,
-          gap: g,
-          learningRate,
-          line: formatStepLine(step, lossV[0], eps, hit, pe, g),
-        });
+  /** The generic path: tfjs ops and autodiff, any model, any backend. Returns what a log step reads. */
+  const genericStep = (batch: Int32Array, wantLog: boolean) => {
+    let kept: { labelLoss: tf.Scalar; predictions: tf.Tensor2D } | null = null;
+    const indices = tf.tensor1d(batch, 'int32');
+    tf.tidy(() => {
+      const { x, y } = gatherBatch(data, indices);
+      const { grads } = tf.variableGrads(() => {
+        const predictions = model.apply(x, { training: true }) as tf.Tensor2D;
+        const labelLoss = LOSSES[config.labelLoss](y!, predictions);
+        if (wantLog) kept = { labelLoss: tf.keep(labelLoss), predictions: tf.keep(predictions) };
+        const reg = regularized.map((r) =>
+          l2Regularization(
+            r.weights.map((w) => w.read()),
+            r.l2,
+          ),
+        );
+        const regLoss = reg.length ? tf.addN(reg) : tf.scalar(0);
+        return labelLoss.add(regLoss.mul(config.regularizationPenalty)) as tf.Scalar;
+      }, vars);
+      // Adam reads each gradient by its variable's name.
+      const clipped: Record<string, tf.Tensor> = {};
+      for (const [name, g] of Object.entries(grads)) {
+        clipped[name] = config.clipGradientNorm > 0 ? clipByNorm(g, config.clipGradientNorm) : g;
       }
+      state.optimizer.applyGradients(clipped as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+    });
+    indices.dispose();
+    if (!kept) return null;
+    const { labelLoss, predictions } = kept as { labelLoss: tf.Scalar; predictions: tf.Tensor2D };
+    return async () => {
+      // Reading these back waits for the GPU to finish every step queued so far.
+      const [lossV, predV] = await Promise.all([labelLoss.data(), predictions.data()]);
+      labelLoss.dispose();
+      predictions.dispose();
+      return { loss: lossV[0], predictions: predV as Float32Array };
+    };
+  };
+
+  /** The fused path: four WebGPU kernels a step (fused-logistic.ts), same math. */
+  let checked = false;
+  const fusedStep = async (start: number, n: number, learningRate: number, wantLog: boolean) => {
+    const args = [
+      packed!,
+      orderTensor!,
+      start,
+      n,
+      {
+        loss: config.labelLoss,
+        learningRate,
+        clip: config.clipGradientNorm,
+        reg: config.regularizationPenalty * l2,
+      },
+    ] as const;
+    const out = checked ? state.fused!.step(...args) : await state.fused!.checkedStep(...args);
+    checked = true;
+    if (!wantLog) {
+      out.dispose();
+      return null;
     }
-    state.epoch++;
-    const mem = tf.memory();
-    hooks.onEpochEnd?.({ epoch: state.epoch, numTensors: mem.numTensors, numBytes: mem.numBytes });
+    return async () => {
+      // Reading the batch's output waits for the GPU to finish every step queued so far.
+      const all = (await out.data()) as Float32Array;
+      out.dispose();
+      const w = 2 * C + 1;
+      const predictions = new Float32Array(n * C);
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        predictions.set(all.subarray(i * w + C, i * w + 2 * C), i * C);
+        loss += all[i * w + 2 * C];
+      }
+      // tf.mean in float32: the sum of per-example losses divided by n.
+      return { loss: Math.fround(loss / n), predictions };
+    };
+  };
+
+  try {
+    while (state.epoch < lastEpoch) {
+      const order = epochOrder(data.count, config.seed, state.epoch);
+      if (useFused) {
+        orderTensor?.dispose();
+        orderTensor = tf.tensor1d(order, 'int32');
+      }
+      for (let start = 0; start < data.count; start += bs) {
+        if ((await hooks.between()) === 'stop') return finish('stopped');
+        if (runSteps >= totalSteps) return finish('max-steps');
+
+        const batch = order.subarray(start, Math.min(start + bs, data.count));
+        const n = batch.length;
+        const step = state.globalStep + 1;
+        const wantLog = step % config.logEverySteps === 0;
+        const learningRate = learningRateAt(config, state.globalStep);
+        optimizer.learningRate = learningRate;
+
+        const read = useFused
+          ? await fusedStep(start, n, learningRate, wantLog)
+          : genericStep(batch, wantLog);
+        state.globalStep = step;
+        runSteps++;
+        examplesSinceSync += n;
+        hooks.onProgress?.({ step, epoch: state.epoch, totalSteps, runSteps });
+
+        if (read) {
+          const { loss, predictions: p } = await read();
+          const now = performance.now();
+          const eps = (examplesSinceSync * 1000) / Math.max(now - lastSync, 1e-3);
+          lastSync = now;
+          examplesSinceSync = 0;
+          const batchLabels = new Int32Array(n);
+          for (let i = 0; i < n; i++) batchLabels[i] = labels[batch[i]];
+          const dense = oneHot(batchLabels, C);
+          const hit = hitAtOne(p, dense, n, C);
+          const pe = perr(p, dense, n, C);
+          const g = gap(p, dense, n, C);
+          hooks.onLog({
+            step,
+            epoch: state.epoch,
+            loss,
+            examplesPerSec: eps,
+            hitAt1: hit,
+            perr: pe,
+            gap: g,
+            learningRate,
+            line: formatStepLine(step, loss, eps, hit, pe, g),
+          });
+        }
+      }
+      state.epoch++;
+      const mem = tf.memory();
+      hooks.onEpochEnd?.({ epoch: state.epoch, numTensors: mem.numTensors, numBytes: mem.numBytes });
+    }
+    return finish('epochs');
+  } finally {
+    orderTensor?.dispose();
+    // The model's variables are what evaluate, predict and export read: bring them up to date.
+    if (useFused) syncFusedWeights(state);
   }
-  return finish('epochs');
 }

@@ -5,8 +5,10 @@
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
+import { TrainingMonitor } from './training.svelte';
 import {
   type BackendInfo,
+  type BackendName,
   type EvalPoint,
   type EvalResult,
   type ExampleBatch,
@@ -58,6 +60,10 @@ export class AppState {
   otherTabTraining = $state(false);
   #channel: BroadcastChannel | null =
     typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('pagetrain');
+  /** Charts, ETA and tf.memory() of the current run (training engine). */
+  monitor = new TrainingMonitor();
+  /** True while the worker moves to another backend. */
+  switchingBackend = $state(false);
 
   configProblems = $derived(validateConfig(this.config));
   canTrain = $derived(
@@ -65,6 +71,7 @@ export class AppState {
       this.phase === 'idle' &&
       this.job === null &&
       !!this.backend &&
+      !this.switchingBackend &&
       Object.keys(this.configProblems).length === 0,
   );
   canEvaluate = $derived(
@@ -73,6 +80,19 @@ export class AppState {
   canPredict = $derived(this.hasModel && !!this.splits.test && this.phase === 'idle' && this.job === null);
 
   constructor() {
+    // Evaluations during training are drawn on the same charts as the training curves.
+    this.monitor.addSeries({
+      key: 'validation-loss',
+      chart: 'loss',
+      label: 'validation loss',
+      color: '#c2410c',
+    });
+    this.monitor.addSeries({
+      key: 'validation-hit',
+      chart: 'hit',
+      label: 'validation Hit@1',
+      color: '#b91c1c',
+    });
     this.#spawn();
     if (this.#channel) {
       this.#channel.onmessage = (e: MessageEvent<{ training: boolean }>) =>
@@ -207,6 +227,7 @@ export class AppState {
     this.progress = null;
     this.evaluation = null;
     this.predictions = null;
+    this.monitor.reset();
     this.#status(
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
@@ -216,14 +237,20 @@ export class AppState {
         proxy({
           onLog: (log: StepLog) => {
             this.logs = [...this.logs, log];
+            this.monitor.onLog(log);
             this.#status(log.line);
           },
           onProgress: (p: Progress) => {
             this.progress = p;
+            if (this.phase === 'training') this.monitor.onProgress(p);
           },
-          onEpochEnd: () => {},
+          onEpochEnd: (e: { epoch: number; numTensors: number; numBytes: number }) => {
+            this.monitor.onEpochEnd(e);
+          },
           onEval: (point: EvalPoint) => {
             this.evalHistory = [...this.evalHistory, point];
+            this.monitor.push('validation-loss', point.step, point.metrics.Loss);
+            this.monitor.push('validation-hit', point.step, point.metrics['Hit@1']);
             const m = point.metrics;
             this.#status(
               `validation at step ${point.step} | Hit@1: ${m['Hit@1'].toFixed(2)} GAP: ${m.GAP.toFixed(2)} Loss: ${m.Loss.toFixed(2)}`,
@@ -243,14 +270,18 @@ export class AppState {
 
   async pause(): Promise<void> {
     if (this.phase !== 'training') return;
-    await this.#remote.pause();
+    const step = await this.#remote.pause();
+    // Training may have ended while the message was in flight: then there is nothing to pause.
+    if (step === null || this.phase !== 'training') return;
     this.phase = 'paused';
-    this.#status(`Paused at step ${this.progress?.step ?? 0}.`);
+    this.monitor.onPause();
+    this.#status(`Paused at step ${step}.`);
   }
 
   async resume(): Promise<void> {
     if (this.phase !== 'paused') return;
     await this.#remote.resume();
+    if (this.phase !== 'paused') return;
     this.phase = 'training';
     this.#status(`Resumed at step ${this.progress?.step ?? 0}.`);
   }
@@ -259,6 +290,22 @@ export class AppState {
     if (this.phase !== 'training' && this.phase !== 'paused') return;
     this.phase = 'stopping';
     await this.#remote.stop();
+  }
+
+  /** Moves training to another tfjs backend; loaded data and the model so far are kept. */
+  async switchBackend(name: BackendName): Promise<void> {
+    if (this.phase !== 'idle' || this.job !== null || this.backend?.name === name) return;
+    this.switchingBackend = true;
+    this.error = null;
+    try {
+      this.backend = await this.#remote.switchBackend(name);
+      this.#status(`Switched to the ${this.backend.name} backend.`);
+    } catch (e) {
+      this.fail(`Could not switch to the ${name} backend`, e);
+      this.backend = await this.#remote.backend();
+    } finally {
+      this.switchingBackend = false;
+    }
   }
 
   async evaluate(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendInfo, type BackendName } from '../ml/backend';
+import { cannotTrainOn, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { toDevice, type DeviceSplit } from '../ml/data';
 import {
@@ -18,7 +18,16 @@ import {
 } from '../ml/evaluate';
 import { queryExamples, type Scored } from './inspect';
 import { buildModel } from '../ml/models';
-import { newTrainingState, train, type TrainOutcome, type TrainingState } from '../ml/trainer';
+import {
+  disposeTrainingState,
+  syncFusedWeights,
+  newTrainingState,
+  train,
+  type TrainOutcome,
+  type TrainingState,
+} from '../ml/trainer';
+import { packSplit, type PackedSplit } from '../ml/fused-logistic';
+import { restoreTraining, snapshotTraining } from '../ml/snapshot';
 import { readSplit } from '../tfrecord';
 import {
   SPLITS,
@@ -44,6 +53,8 @@ class WorkerError extends Error {
 let backend: BackendInfo | null = null;
 const host: Partial<Record<SplitName, LoadedSplit>> = {};
 const device: Partial<Record<SplitName, DeviceSplit>> = {};
+/** The training split as uint8 on the GPU for the fused kernels; made on first use, dropped with its device split. */
+let packedTrain: PackedSplit | null = null;
 let training: TrainingState | null = null;
 let trainingConfig: TrainConfig | null = null;
 let running = false;
@@ -100,6 +111,7 @@ function deviceSplit(split: SplitName, classes: number): DeviceSplit {
   const existing = device[split];
   if (existing && existing.numClasses === classes) return existing;
   existing?.dispose();
+  if (split === 'train') dropPacked();
   const { schema } = h;
   const made = toDevice({
     count: h.count,
@@ -112,6 +124,20 @@ function deviceSplit(split: SplitName, classes: number): DeviceSplit {
   return made;
 }
 
+function dropPacked(): void {
+  packedTrain?.dispose();
+  packedTrain = null;
+}
+
+function packedTrainSplit(): PackedSplit {
+  if (!packedTrain) {
+    const h = host.train!;
+    const { schema } = h;
+    packedTrain = packSplit(h.images, h.labels!, h.count, schema.height * schema.width * schema.depth);
+  }
+  return packedTrain;
+}
+
 function requireModel(): TrainingState {
   if (!training) throw new WorkerError('StateError', 'There is no model yet: train one first.');
   return training;
@@ -120,6 +146,24 @@ function requireModel(): TrainingState {
 function checkIdle(what: string): void {
   if (running)
     throw new WorkerError('StateError', `Cannot ${what} while training is running: pause or stop it first.`);
+}
+
+/** Told when this worker can no longer compute (set by `init`). */
+let reportFatal: ((reason: string) => void) | null = null;
+const watchedDevices = new WeakSet<GPUDevice>();
+
+/** On webgpu: report the GPU device's loss (driver reset, device removed, destroyed) while it is the one in use. */
+function watchDevice(): void {
+  if (backend?.name !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  // A handle for fault-injection tests (they destroy the device to simulate a lost GPU).
+  (globalThis as { pagetrainDebug?: object }).pagetrainDebug = { gpuDevice: device };
+  if (watchedDevices.has(device)) return;
+  watchedDevices.add(device);
+  void device.lost.then((info) => {
+    if (backend?.name === 'webgpu')
+      reportFatal?.(`the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`);
+  });
 }
 
 export const api = {
@@ -140,15 +184,9 @@ export const api = {
         });
       });
     }
+    reportFatal = onFatal ?? null;
     backend = await initBackend(preferred);
-    if (backend.name === 'webgpu') {
-      const device = (tf.backend() as unknown as { device: GPUDevice }).device;
-      void device.lost.then((info) =>
-        onFatal?.(`the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`),
-      );
-      // A handle for fault-injection tests (they destroy the device to simulate a lost GPU).
-      (globalThis as { pagetrainDebug?: object }).pagetrainDebug = { gpuDevice: device };
-    }
+    watchDevice();
     return backend;
   },
 
@@ -169,6 +207,7 @@ export const api = {
     host[split] = loaded;
     device[split]?.dispose();
     delete device[split];
+    if (split === 'train') dropPacked();
     return summarize(split, loaded);
   },
 
@@ -215,10 +254,7 @@ export const api = {
       trainingConfig?.model !== config.model ||
       training.built.model.outputs[0].shape[1] !== classes;
     if (startNew) {
-      if (training) {
-        training.built.model.dispose();
-        training.optimizer.dispose();
-      }
+      if (training) disposeTrainingState(training);
       const built = buildModel({
         name: config.model,
         inputShape: data.shape,
@@ -227,6 +263,8 @@ export const api = {
       });
       training = newTrainingState(built, config);
     }
+    const unsupported = backend ? cannotTrainOn(backend.name, training!.built.model) : null;
+    if (unsupported) throw new WorkerError('ConfigError', unsupported);
     trainingConfig = config;
     lastValidation = null;
     lastTest = null;
@@ -236,29 +274,43 @@ export const api = {
     evalDue = false;
     const state = training!;
     const evaluating = config.evalDuringTraining && !!host.validation?.labels;
+    // Upload the validation split now, not at the first evaluation: the tensor count then stays flat across epochs.
+    if (evaluating) deviceSplit('validation', classes);
     const evalNow = async () => {
       evalDue = false;
+      // The fused kernels keep the weights in their own buffer during a run: copy them into the model first.
+      syncFusedWeights(state);
       const run = await evaluate(state.built.model, deviceSplit('validation', classes), config.labelLoss, 2);
       lastValidation = run.probabilities;
       void callbacks.onEval?.({ step: state.globalStep, epoch: state.epoch, metrics: run.result.metrics });
     };
     try {
-      const outcome = await train(state, data, config, {
-        // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
-        onLog: (log) => void callbacks.onLog(log),
-        onProgress: (p) => {
-          if (evaluating && config.evalEverySteps > 0 && p.step % config.evalEverySteps === 0) evalDue = true;
-          void callbacks.onProgress(p);
+      const outcome = await train(
+        state,
+        data,
+        config,
+        {
+          // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
+          onLog: (log) => void callbacks.onLog(log),
+          onProgress: (p) => {
+            if (evaluating && config.evalEverySteps > 0 && p.step % config.evalEverySteps === 0)
+              evalDue = true;
+            void callbacks.onProgress(p);
+          },
+          onEpochEnd: (e) => {
+            if (evaluating && config.evalEverySteps === 0) evalDue = true;
+            void callbacks.onEpochEnd(e);
+          },
+          between: async () => {
+            if (evalDue) await evalNow();
+            return between();
+          },
         },
-        onEpochEnd: (e) => {
-          if (evaluating && config.evalEverySteps === 0) evalDue = true;
-          void callbacks.onEpochEnd(e);
+        {
+          path: config.fusedKernels === false ? 'generic' : 'auto',
+          packed: packedTrainSplit,
         },
-        between: async () => {
-          if (evalDue) await evalNow();
-          return between();
-        },
-      });
+      );
       if (evalDue) await evalNow();
       return outcome;
     } finally {
@@ -267,8 +319,11 @@ export const api = {
     }
   },
 
-  pause(): void {
-    if (running) paused = true;
+  /** Pauses between two steps; the step count it holds at, or null when nothing is training. */
+  pause(): number | null {
+    if (!running) return null;
+    paused = true;
+    return training?.globalStep ?? 0;
   },
 
   resume(): void {
@@ -345,8 +400,33 @@ export const api = {
    */
   async predictPixels(pixels: Uint8Array): Promise<number[]> {
     const state = requireModel();
+    syncFusedWeights(state);
     const shape = api.modelInputShape()!;
     return Array.from(await predictPixels(state.built.model, pixels, shape));
+  },
+
+  // --- Training engine: backend choice -------------------------------------------------------------------------
+  /**
+   * Moves to another tfjs backend. Loaded data stays (it lives in this worker's memory; device copies are made again
+   * on next use); the model so far, Adam's state and the step count move with it.
+   */
+  async switchBackend(name: BackendName): Promise<BackendInfo> {
+    checkIdle('switch backend');
+    const snapshot = training ? await snapshotTraining(training) : null;
+    for (const split of SPLITS) {
+      device[split]?.dispose();
+      delete device[split];
+    }
+    dropPacked();
+    if (training) disposeTrainingState(training);
+    training = null;
+    try {
+      backend = await initBackend(name);
+      watchDevice();
+    } finally {
+      if (snapshot) training = await restoreTraining(snapshot, trainingConfig ?? DEFAULT_TRAIN_CONFIG);
+    }
+    return backend;
   },
 
   memory(): { numTensors: number; numBytes: number } {

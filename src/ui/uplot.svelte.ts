@@ -1,0 +1,68 @@
+/**
+ * A uPlot line chart as a Svelte attachment: `<div {@attach lineChart(() => series)}>`. The chart is made once per
+ * element; new points only call setData, and the width follows the element's.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Attachment } from 'svelte/attachments';
+import type { SeriesPoints, SeriesSpec } from '../lib/state/training.svelte';
+
+export type ChartInput = { spec: SeriesSpec; points: SeriesPoints }[];
+
+/** uPlot wants one shared x array: the union of the series' steps, with null where a series has no point. */
+export function align(series: ChartInput): uPlot.AlignedData {
+  // Plain (non-reactive) collections on purpose: built and dropped within this call.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  const steps = [...new Set(series.flatMap((s) => s.points.steps))].sort((a, b) => a - b);
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  const at = new Map(steps.map((s, i) => [s, i]));
+  const ys = series.map(({ points }) => {
+    const y: (number | null)[] = new Array<number | null>(steps.length).fill(null);
+    points.steps.forEach((s, i) => (y[at.get(s)!] = points.values[i]));
+    return y;
+  });
+  return [steps, ...ys] as uPlot.AlignedData;
+}
+
+export function lineChart(get: () => ChartInput, title: string, logScale = false): Attachment<HTMLElement> {
+  return (node) => {
+    let plot: uPlot | null = null;
+    let keys = '';
+    const width = () => Math.max(200, node.clientWidth || 320);
+    const make = (input: ChartInput) => {
+      plot?.destroy();
+      plot = new uPlot(
+        {
+          width: width(),
+          height: 160,
+          legend: { show: true },
+          scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
+          axes: [{ label: 'step' }, { label: title, size: 60 }],
+          series: [
+            { label: 'step' },
+            ...input.map(({ spec }) => ({ label: spec.label, stroke: spec.color, width: 2, spanGaps: true })),
+          ],
+        },
+        align(input),
+        node,
+      );
+    };
+    $effect(() => {
+      const input = get();
+      const k = input.map((s) => s.spec.key).join('|');
+      if (!plot || k !== keys) {
+        keys = k;
+        make(input);
+      } else {
+        plot.setData(align(input));
+      }
+    });
+    const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height: 160 }));
+    resize.observe(node);
+    return () => {
+      resize.disconnect();
+      plot?.destroy();
+      plot = null;
+    };
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * The training engine in the real browser (WebGPU through SwiftShader), driven by the page's accessible names:
+ * settings and their validation, loss falling, a flat tensor count across epochs, Pause/Resume/Stop, continuing a
+ * model, no long task on the main thread, and the fused WebGPU kernels agreeing with tfjs's generic ops.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openApp, waitForStatus, type Session } from './harness';
+
+const STEP_LINE =
+  /training step (\d+) \| Loss: (\d+\.\d\d) Examples\/sec: \d+\.\d\d \| Hit@1: (\d\.\d\d) PERR: (\d\.\d\d) GAP: (\d\.\d\d)/g;
+
+function stepLines(log: string, after = 0): { step: number; loss: number; hit: number }[] {
+  return [...log.slice(after).matchAll(STEP_LINE)].map((m) => ({
+    step: Number(m[1]),
+    loss: Number(m[2]),
+    hit: Number(m[3]),
+  }));
+}
+
+async function statusText(page: Page): Promise<string> {
+  return (await page.getByRole('status').textContent()) ?? '';
+}
+
+async function progressValue(page: Page): Promise<number> {
+  return Number(
+    await page.getByRole('progressbar', { name: 'Training progress', exact: true }).getAttribute('value'),
+  );
+}
+
+/** Opens the Advanced settings if they are closed. */
+async function openAdvanced(page: Page): Promise<void> {
+  if (!(await page.getByLabel('Seed', { exact: true }).isVisible()))
+    await page.getByText('Advanced', { exact: true }).click();
+}
+
+async function evaluationLoss(page: Page): Promise<number> {
+  const count = async () =>
+    (await statusText(page)).match(/Evaluation on \d+ validation examples/g)?.length ?? 0;
+  const before = await count();
+  await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+  await expect.poll(count, { timeout: 120_000 }).toBe(before + 1);
+  const table = page.getByRole('table', { name: 'Evaluation', exact: true });
+  const row = table.locator('tbody tr').filter({ hasText: /^Loss/ });
+  return Number(await row.locator('td').nth(1).textContent());
+}
+
+async function trainAndEvaluate(
+  page: Page,
+  fused: boolean,
+  loss: string,
+  maxSteps: number,
+): Promise<{ lines: number[][]; loss: number }> {
+  // Same seed, same data, same settings: only the step implementation differs between two calls.
+  const before = (await statusText(page)).length;
+  await page.getByLabel('Start new model', { exact: true }).check();
+  await page.getByLabel('Seed', { exact: true }).fill('7');
+  await page.getByLabel('Max steps', { exact: true }).fill(String(maxSteps));
+  await page.getByLabel('Epochs', { exact: true }).fill('2');
+  await page.getByLabel('Loss', { exact: true }).selectOption(loss);
+  await page.getByLabel('Fused WebGPU kernels', { exact: true }).setChecked(fused);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect
+    .poll(async () => (await statusText(page)).slice(before).includes('Done training -- max steps reached'), {
+      timeout: 180_000,
+    })
+    .toBe(true);
+  const lines = [...(await statusText(page)).slice(before).matchAll(STEP_LINE)].map((m) =>
+    [m[2], m[3], m[4], m[5]].map(Number),
+  );
+  return { lines, loss: await evaluationLoss(page) };
+}
+
+describe('training engine', () => {
+  let s: Session;
+  beforeAll(async () => {
+    s = await openApp();
+    // Long tasks on the main thread, from the first moment of the document.
+    await s.page.addInitScript(() => {
+      const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await s.page.reload();
+    await s.page.getByText(/^Backend: webgpu/).waitFor({ timeout: 60_000 });
+    await s.page.getByRole('button', { name: 'Load sample data', exact: true }).click();
+    await waitForStatus(s.page, /Loaded the MNIST sample/);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('the backend line names the adapter, and a software adapter is offered the faster backend', async () => {
+    const { page } = s;
+    expect(await page.getByText(/^Backend: /).textContent()).toBe('Backend: webgpu (swiftshader)');
+    expect(await page.getByRole('button', { name: 'Use webgl', exact: true }).isVisible()).toBe(true);
+    expect(await page.getByLabel('Backend', { exact: true }).inputValue()).toBe('webgpu');
+  });
+
+  test('every train.py flag is a setting; an invalid one says why and blocks Train', async () => {
+    const { page } = s;
+    const train = page.getByRole('button', { name: 'Train', exact: true });
+    await expect.poll(() => train.isEnabled()).toBe(true);
+    await openAdvanced(page);
+    for (const name of [
+      'Regularization penalty',
+      'Learning-rate decay',
+      'Decay examples',
+      'Gradient clip norm',
+      'Max steps',
+      'Seed',
+    ]) {
+      await expect.poll(() => page.getByLabel(name, { exact: true }).isVisible()).toBe(true);
+    }
+    expect(await page.getByLabel('Regularization penalty', { exact: true }).inputValue()).toBe('1');
+    expect(await page.getByLabel('Decay examples', { exact: true }).inputValue()).toBe('4000000');
+    expect(await page.getByLabel('Start new model', { exact: true }).isChecked()).toBe(true);
+
+    const batch = page.getByLabel('Batch size', { exact: true });
+    await batch.fill('0');
+    await expect.poll(() => train.isEnabled()).toBe(false);
+    expect(await batch.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText('Batch size must be a whole number from 1 to 65536.').isVisible()).toBe(true);
+    await batch.fill('512');
+
+    const decay = page.getByLabel('Learning-rate decay', { exact: true });
+    await decay.fill('1.5');
+    await expect.poll(() => train.isEnabled()).toBe(false);
+    expect(await page.getByText('Learning-rate decay must be above 0 and at most 1.').isVisible()).toBe(true);
+    await decay.fill('0.95');
+    await expect.poll(() => train.isEnabled()).toBe(true);
+  });
+
+  test('3 epochs: loss falls, the tensor count stays flat, Pause holds, Resume continues, no long task', async () => {
+    const { page } = s;
+    const before = (await statusText(page)).length;
+    await page.getByLabel('Epochs', { exact: true }).fill('3');
+    const t0 = await page.evaluate(() => performance.now());
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+
+    // Pause once a few steps are in.
+    await expect.poll(() => progressValue(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    const paused = await waitForStatus(page, /Paused at step \d+/);
+    const pausedAt = Number(/Paused at step (\d+)/.exec(paused)![1]);
+    const a = await progressValue(page);
+    await page.waitForTimeout(1000);
+    const b = await progressValue(page);
+    expect(b).toBe(a);
+    expect(a).toBe(pausedAt);
+
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await waitForStatus(page, new RegExp(`Resumed at step ${pausedAt}`));
+    const log = await waitForStatus(page, /Done training -- epoch limit reached\. 48 steps, 3 epochs\./);
+    const t1 = await page.evaluate(() => performance.now());
+    expect(await progressValue(page)).toBe(48);
+
+    const lines = stepLines(log, before);
+    expect(lines.map((l) => l.step)).toEqual([10, 20, 30, 40]);
+    expect(lines.at(-1)!.loss).toBeLessThan(lines[0].loss);
+    expect(lines.at(-1)!.hit).toBeGreaterThan(0.8);
+
+    const memory = (await page.getByText(/^Tensors after each epoch:/).textContent()) ?? '';
+    const counts = memory
+      .replace(/^Tensors after each epoch:\s*/, '')
+      .split(/,\s*/)
+      .map(Number);
+    expect(counts).toHaveLength(3);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts).toEqual([counts[0], counts[0], counts[0]]);
+    expect(await page.getByText(/tensor count grew/).count()).toBe(0);
+
+    // The charts carry a text summary for screen readers.
+    expect(await page.getByText(/^Loss\. training loss: 4 points/).count()).toBe(1);
+
+    const long = await page.evaluate(
+      ([from, to]) =>
+        (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
+          (t) => t.start >= from && t.start <= to,
+        ),
+      [t0, t1],
+    );
+    expect(long.filter((t) => t.duration > 50)).toEqual([]);
+  });
+
+  test('Train again without "Start new model" continues the model; Stop while paused keeps it usable', async () => {
+    const { page } = s;
+    await openAdvanced(page);
+    await page.getByLabel('Start new model', { exact: true }).uncheck();
+    await page.getByLabel('Epochs', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    // The global step continues from 48: the first status line is step 50.
+    await waitForStatus(page, /training step 50 \|/);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await waitForStatus(page, /Paused at step \d+/);
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    const log = await waitForStatus(page, /Done training -- stopped by user\./);
+    const done = /Done training -- stopped by user\. (\d+) steps, (\d+) epochs\./.exec(
+      log.split('\n').join(' '),
+    )!;
+    expect(Number(done[1])).toBeGreaterThanOrEqual(50);
+
+    const loss = await evaluationLoss(page);
+    expect(loss).toBeGreaterThan(0);
+    expect(loss).toBeLessThan(1.5);
+
+    // Pause then Stop straight away, while training is running.
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Pause', exact: true }).isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect
+      .poll(async () => (await statusText(page)).match(/Done training -- stopped by user/g)?.length ?? 0)
+      .toBe(2);
+    await expect.poll(() => page.getByRole('button', { name: 'Train', exact: true }).isEnabled()).toBe(true);
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  test('the fused WebGPU kernels train the same as tfjs generic ops (same seed, same losses)', async () => {
+    const { page } = s;
+    await openAdvanced(page);
+    const generic = await trainAndEvaluate(page, false, 'CrossEntropyLoss', 30);
+    const fused = await trainAndEvaluate(page, true, 'CrossEntropyLoss', 30);
+    expect(generic.lines).toHaveLength(3);
+    expect(fused.lines).toHaveLength(3);
+    // Printed to 2 decimals: equal, or one rounding step apart when a value sits on a boundary.
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 4; j++)
+        expect(Math.abs(fused.lines[i][j] - generic.lines[i][j])).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(1e-3);
+  });
+
+  test('the fused kernels match the generic ops for HingeLoss and SoftmaxLoss too', async () => {
+    const { page } = s;
+    await openAdvanced(page);
+    for (const loss of ['HingeLoss', 'SoftmaxLoss']) {
+      const generic = await trainAndEvaluate(page, false, loss, 10);
+      const fused = await trainAndEvaluate(page, true, loss, 10);
+      expect(fused.lines).toHaveLength(1);
+      for (let j = 0; j < 4; j++)
+        expect(Math.abs(fused.lines[0][j] - generic.lines[0][j])).toBeLessThanOrEqual(0.01);
+      expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(1e-3);
+    }
+  });
+
+  test('switching backend keeps the loaded data and the model: same evaluation, and training continues', async () => {
+    const { page } = s;
+    const before = await evaluationLoss(page);
+    await page.getByRole('button', { name: 'Use webgl', exact: true }).click();
+    await waitForStatus(page, /Switched to the webgl backend/);
+    expect(await page.getByText(/^Backend: /).textContent()).toBe('Backend: webgl');
+    expect(Math.abs((await evaluationLoss(page)) - before)).toBeLessThan(1.5e-4);
+
+    // Continue the same model on webgl (data re-uploaded from the worker's copy), then go back to webgpu.
+    const log = (await statusText(page)).length;
+    await openAdvanced(page);
+    await page.getByLabel('Start new model', { exact: true }).uncheck();
+    await page.getByLabel('Max steps', { exact: true }).fill('10');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect
+      .poll(
+        async () =>
+          (await statusText(page)).slice(log).includes('Done training -- max steps reached. 20 steps'),
+        {
+          timeout: 120_000,
+        },
+      )
+      .toBe(true);
+    const afterWebgl = await evaluationLoss(page);
+    // wasm: its single-thread SIMD binary is served by the app itself; it says what it cannot train.
+    await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
+    await waitForStatus(page, /Switched to the wasm backend/);
+    expect(await page.getByText(/^Backend: /).textContent()).toBe('Backend: wasm');
+    expect(await page.getByText(/cannot train models with convolution layers/).count()).toBe(1);
+    expect(Math.abs((await evaluationLoss(page)) - afterWebgl)).toBeLessThan(1.5e-4);
+    await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
+    await waitForStatus(page, /Switched to the webgpu backend/);
+    expect(Math.abs((await evaluationLoss(page)) - afterWebgl)).toBeLessThan(1.5e-4);
+    expect(s.pageErrors).toEqual([]);
+  });
+});
