@@ -11,8 +11,11 @@ import { evaluate, predict, predictionsCsv, type EvalResult } from '../ml/evalua
 import { buildModel } from '../ml/models';
 import { newTrainingState, train, type TrainOutcome, type TrainingState } from '../ml/trainer';
 import { readSplit } from '../tfrecord';
+import { createImageDecoder } from './image-decoder';
 import {
+  PREVIEW_IMAGES,
   SPLITS,
+  type LoadOptions,
   type LoadProgress,
   type PredictResult,
   type SplitName,
@@ -39,6 +42,9 @@ let running = false;
 let paused = false;
 let stopRequested = false;
 let wakeUp: (() => void) | null = null;
+/** The files each split was last read from, to read again with another schema (TFRecord ingestion). */
+const sources: Partial<Record<SplitName, File[]>> = {};
+const decodeImage = createImageDecoder();
 
 /** A macrotask turn (faster than setTimeout's 4 ms clamp), so queued Pause/Stop messages get handled. */
 const channel = new MessageChannel();
@@ -59,6 +65,8 @@ async function between(): Promise<'continue' | 'stop'> {
 
 function summarize(split: SplitName, s: LoadedSplit): SplitSummary {
   const { schema } = s;
+  const shown = Math.min(PREVIEW_IMAGES, s.count);
+  const pixels = schema.height * schema.width * schema.depth;
   return {
     split,
     count: s.count,
@@ -70,6 +78,12 @@ function summarize(split: SplitName, s: LoadedSplit): SplitSummary {
     hasLabels: s.labels !== null,
     hasIds: s.ids !== null,
     skipped: s.skipped,
+    features: s.features,
+    preview: {
+      count: shown,
+      images: s.images.slice(0, shown * pixels),
+      labels: s.labels ? Array.from(s.labels.subarray(0, shown)) : null,
+    },
   };
 }
 
@@ -121,11 +135,16 @@ export const api = {
     split: SplitName,
     files: File[],
     onProgress?: (p: LoadProgress) => void,
+    options: LoadOptions = {},
   ): Promise<SplitSummary> {
     checkIdle('load data');
     const loaded = await readSplit(files, {
       onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
+      schema: options.schema,
+      skipBadRecords: options.skipBadRecords,
+      decodeImage,
     });
+    sources[split] = files;
     host[split] = loaded;
     device[split]?.dispose();
     delete device[split];
@@ -156,6 +175,21 @@ export const api = {
       summaries.push(await api.loadFiles(split, [files[i]], onProgress));
     return summaries;
   },
+
+  // --- TFRecord ingestion (#3) ---
+
+  /** Reads a split again from the files it was last read from, with another schema or skip choice. */
+  async reloadSplit(
+    split: SplitName,
+    options: LoadOptions,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<SplitSummary> {
+    const files = sources[split];
+    if (!files) throw new WorkerError('StateError', `No ${split} data is loaded.`);
+    return api.loadFiles(split, files, onProgress, options);
+  },
+
+  // --- end TFRecord ingestion ---
 
   defaults(): TrainConfig {
     return { ...DEFAULT_TRAIN_CONFIG };
