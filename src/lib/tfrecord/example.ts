@@ -228,18 +228,29 @@ class ProtoReader {
 
 const utf8 = new TextDecoder();
 
-/** Feature keys are short ASCII almost always; String.fromCharCode beats a TextDecoder call for those. */
+/**
+ * Feature keys repeat in every record of a file: the last few decoded are kept with their bytes, and a key whose
+ * bytes match one of them is that string again, without building a new one (which was a good part of the
+ * garbage made per record).
+ */
+const KEY_CACHE_SIZE = 16;
+const keyCache: { bytes: Uint8Array; key: string }[] = [];
+let keyCacheNext = 0;
+
 function decodeKey(b: Uint8Array, start: number, end: number): string {
-  if (end - start <= 64) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = b[i];
-      if (c >= 0x80) return utf8.decode(b.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
+  const length = end - start;
+  search: for (const entry of keyCache) {
+    const known = entry.bytes;
+    if (known.length !== length) continue;
+    for (let i = 0; i < length; i++) if (known[i] !== b[start + i]) continue search;
+    return entry.key;
   }
-  return utf8.decode(b.subarray(start, end));
+  const key = utf8.decode(b.subarray(start, end));
+  if (length <= 64) {
+    keyCache[keyCacheNext] = { bytes: b.slice(start, end), key };
+    keyCacheNext = (keyCacheNext + 1) % KEY_CACHE_SIZE;
+  }
+  return key;
 }
 
 /**
