@@ -165,6 +165,13 @@ describe('loading each schema through the page', () => {
     const want = spec('sharded').expect!;
     const cells = card.getByRole('list', { name: 'First images' }).getByRole('listitem');
     expect(await cells.locator('.label').allTextContents()).toEqual(want.labels!.map(String));
+    // Dropped beside the split areas, a file is not opened by the browser (which would leave the page).
+    const prevented = await page.evaluate((dataTransfer) => {
+      const event = new DragEvent('drop', { dataTransfer, bubbles: true, cancelable: true });
+      document.querySelector('header')!.dispatchEvent(event);
+      return event.defaultPrevented;
+    }, data);
+    expect(prevented).toBe(true);
     // The training split is untouched.
     expect(await training().locator('.schema').textContent()).toContain('label coarse');
   });
