@@ -141,8 +141,12 @@ function encodedError(
 const listName = (kind: FeatureSchema['imageKind']) =>
   kind === 'encoded' ? 'bytes_list of encoded images' : LIST_NAME[kind];
 
-/** Images decoded at once: createImageBitmap runs them in parallel, and a bound keeps memory in check. */
+/**
+ * Images decoded at once: createImageBitmap runs them in parallel; the bounds keep the decoded bitmaps' memory in
+ * check (large photos: 2 MB of JPEG may be 50 MB of pixels). A batch holds at least one image.
+ */
 const DECODE_BATCH = 64;
+const DECODE_BATCH_BYTES = 2 * 1024 * 1024;
 
 /** The format of a bytes feature holding one or more encoded images, else null. */
 function encodedFeature(bytes: Uint8Array, ref: FeatureRef, ctx: RecordContext): string | null {
@@ -602,7 +606,14 @@ export class SplitBuilder {
    */
   async decodePending(decode: ImageDecodeFn): Promise<void> {
     while (this.pending.length) {
-      const batch = this.pending.splice(0, DECODE_BATCH);
+      let take = 1;
+      let bytes = this.pending[0].bytes.length;
+      while (take < Math.min(DECODE_BATCH, this.pending.length)) {
+        bytes += this.pending[take].bytes.length;
+        if (bytes > DECODE_BATCH_BYTES) break;
+        take++;
+      }
+      const batch = this.pending.splice(0, take);
       const results = await Promise.allSettled(batch.map((p) => decode(p.bytes)));
       for (const [i, result] of results.entries()) {
         const { bytes, slot, ctx } = batch[i];
@@ -635,7 +646,7 @@ export class SplitBuilder {
       schema.width = width;
       schema.depth = gray ? 1 : 3;
       this.pixels = height * width * schema.depth;
-      this.images = new Uint8Array(this.capacity * this.pixels);
+      this.images = new Uint8Array(Math.min(this.capacity, 256) * this.pixels);
     } else if (height !== schema.height || width !== schema.width) {
       throw new TFRecordError(
         'image-size',
@@ -648,8 +659,14 @@ export class SplitBuilder {
     } else if (!gray && schema.depth === 1) {
       this.widen();
     }
-    const { images, pixels } = this;
+    const { pixels } = this;
     const at = slot * pixels;
+    if (at + pixels > this.images.length) {
+      const grown = new Uint8Array(Math.max(2 * this.images.length, at + pixels));
+      grown.set(this.images);
+      this.images = grown;
+    }
+    const { images } = this;
     if (schema.depth === 1) {
       for (let i = 0, j = 0; i < pixels; i++, j += 4) images[at + i] = data[j];
     } else {
@@ -685,9 +702,12 @@ export class SplitBuilder {
 
   private grow(): void {
     this.capacity *= 2;
-    const images = new Uint8Array(this.capacity * this.pixels);
-    images.set(this.images);
-    this.images = images;
+    // Decoded images grow on their own in `place`: their size is unknown when the capacity is guessed.
+    if (this.schema.imageKind !== 'encoded') {
+      const images = new Uint8Array(this.capacity * this.pixels);
+      images.set(this.images);
+      this.images = images;
+    }
     if (this.labels) {
       const labels = new Int32Array(this.capacity);
       labels.set(this.labels);
