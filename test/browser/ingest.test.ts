@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { encodeExample, writeTFRecords } from '../../src/lib/tfrecord/writer';
 import type { FixtureSpec } from '../fixtures/tfrecord/make-fixtures';
 import { openApp, type Session } from './harness';
 
@@ -96,6 +97,59 @@ describe('loading each schema through the page', () => {
     expect(await page.getByRole('alert').textContent()).toBe('');
   });
 
+  test('encoded JPEG (made by the browser itself): decoded in the worker, colour kept as depth 3', async () => {
+    const { page } = s;
+    // Two 8×6 JPEGs drawn in flat colour blocks, encoded by Chromium's own JPEG encoder.
+    const jpegs = await page.evaluate(async () => {
+      const out: number[][] = [];
+      for (const colour of ['#c03020', '#2040d0']) {
+        const canvas = new OffscreenCanvas(8, 6);
+        const ctx = canvas.getContext('2d')!;
+        ctx.fillStyle = colour;
+        ctx.fillRect(0, 0, 8, 6);
+        const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+        out.push(Array.from(new Uint8Array(await blob.arrayBuffer())));
+      }
+      return out;
+    });
+    const records = jpegs.map((bytes, i) =>
+      encodeExample({
+        'image/encoded': { kind: 'bytes', values: [new Uint8Array(bytes)] },
+        'image/format': { kind: 'bytes', values: ['jpeg'] },
+        'image/class/label': { kind: 'int64', values: [i] },
+        'image/filename': { kind: 'bytes', values: [`photo-${i}.jpg`] },
+      }),
+    );
+    const input = page.getByLabel('Training data', { exact: true });
+    const line = await newStatusLine(s, () =>
+      input.setInputFiles({
+        name: 'photos.tfrecords',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from(writeTFRecords(records)),
+      }),
+    );
+    expect(line).toContain('Loaded Training data: 2 examples');
+    const card = training();
+    expect(await card.locator('.summary').textContent()).toContain('6×8×3');
+    expect(await card.locator('.schema').textContent()).toContain(
+      'image image/encoded (encoded), label image/class/label, id image/filename',
+    );
+    const cells = card.getByRole('list', { name: 'First images' }).getByRole('listitem');
+    expect(await cells.count()).toBe(2);
+    // JPEG is lossy: each pixel within a few levels of its flat colour.
+    const expected = [
+      [0xc0, 0x30, 0x20],
+      [0x20, 0x40, 0xd0],
+    ];
+    for (const [i, rgb] of expected.entries()) {
+      const px = await canvasPixels(cells.nth(i).locator('canvas'));
+      expect(px.length).toBe(8 * 6 * 4);
+      for (let p = 0; p < px.length; p += 4) {
+        for (let c = 0; c < 3; c++) expect(Math.abs(px[p + c] - rgb[c])).toBeLessThanOrEqual(8);
+      }
+    }
+  });
+
   test('an encoded image that does not decode: an alert naming the file, record and byte; the split is kept', async () => {
     const { page } = s;
     const bad = spec('encoded-bad').error!;
@@ -104,7 +158,7 @@ describe('loading each schema through the page', () => {
     await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toContain('does not decode');
     const text = (await alert.textContent()) ?? '';
     expect(text).toContain(`${bad.file}, record ${bad.record} at byte ${bad.offset}`);
-    expect(await training().locator('.summary').textContent()).toContain('3 examples'); // encoded-png-rgb
+    expect(await training().locator('.summary').textContent()).toContain('2 examples · 6×8×3'); // the JPEGs
     await alert.getByRole('button', { name: 'Dismiss' }).click();
   });
 
