@@ -229,4 +229,31 @@ describe('loading each schema through the page', () => {
     // The training split is untouched.
     expect(await training().locator('.schema').textContent()).toContain('label coarse');
   });
+
+  test('a dropped file shows reading progress (bytes and records) while it loads', async () => {
+    const { page } = s;
+    // Every progress line the page shows, recorded as it appears (the read takes a fraction of a second).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __progress: string[] }).__progress = seen;
+      new MutationObserver(() => {
+        const line = document.querySelector('.progress-line')?.textContent?.trim();
+        if (line && seen.at(-1) !== line) seen.push(line);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const data = await page.evaluateHandle(async () => {
+      const bytes = await (await fetch('sample/train.tfrecords')).arrayBuffer();
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'train.tfrecords'));
+      return dt;
+    });
+    const card = page.getByRole('group', { name: 'Test data split', exact: true });
+    const line = await newStatusLine(s, () => card.dispatchEvent('drop', { dataTransfer: data }));
+    expect(line).toContain('Loaded Test data: 8000 examples from 1 file');
+    const seen = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
+    const partial = seen.filter((l) =>
+      /^Reading train\.tfrecords: [\d.]+ MB of 7\.2 MB, [1-9][\d,]* records$/.test(l),
+    );
+    expect(partial.length, seen.join('\n')).toBeGreaterThan(0);
+  });
 });
