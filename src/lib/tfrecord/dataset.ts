@@ -561,7 +561,8 @@ export class SplitBuilder {
       // A copy: the record's bytes belong to a chunk that is let go once split.
       this.pending.push({ bytes: values[0].slice(), slot: this.count, ctx });
     } else if (ref.kind === 'int64') {
-      n = readUint8Into(record, ref, this.images, at, pixels, ctx, this.failPixel);
+      // Each record's slot is written once, into storage that starts zeroed (new, or grown and copied).
+      n = readUint8Into(record, ref, this.images, at, pixels, ctx, this.failPixel, true);
     } else if (ref.kind === 'float') {
       n = readFloatInto(record, ref, this.floats, 0, pixels, ctx);
       if (n === pixels) this.storeFloats(at);
