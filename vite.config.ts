@@ -74,8 +74,8 @@ export default defineConfig({
     },
   },
   optimizeDeps: {
-    // Worker-only dependencies: listed so the dev server does not re-optimise in the middle of a session.
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'comlink'],
+    // Worker-only dependencies (protobufjs: the parse bench's baseline): listed so the dev server does not re-optimise in the middle of a session.
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'comlink', 'protobufjs/light'],
   },
   build: {
     target: 'es2022',

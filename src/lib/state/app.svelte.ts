@@ -13,6 +13,7 @@ import {
   type EvalResult,
   type ExampleBatch,
   type ExampleQuery,
+  type LoadOptions,
   type LoadProgress,
   type PredictResult,
   type Progress,
@@ -179,15 +180,22 @@ export class AppState {
     this.loadProgress = p;
   });
 
-  async loadFiles(split: SplitName, files: File[]): Promise<void> {
-    if (!files.length) return;
+  /** Reads files into a split; without files, reads the split's last files again (with other options). */
+  async loadFiles(split: SplitName, files: File[] | null, options: LoadOptions = {}): Promise<void> {
+    if (files?.length === 0) return;
     this.job = 'loading';
     this.error = null;
     try {
-      const summary = await this.#remote.loadFiles(split, files, this.#onLoadProgress);
+      const summary = files
+        ? await this.#remote.loadFiles(split, files, this.#onLoadProgress, options)
+        : await this.#remote.reloadSplit(split, options, this.#onLoadProgress);
       this.splits = { ...this.splits, [split]: summary };
-      this.#sources[split] = { kind: 'files', files };
-      this.#status(`Loaded ${SPLIT_LABEL[split]}: ${summary.count} examples from ${files.length} file(s).`);
+      if (files) this.#sources[split] = { kind: 'files', files };
+      const from = summary.files.length;
+      this.#status(
+        `Loaded ${SPLIT_LABEL[split]}: ${summary.count} examples from ${from} file(s)` +
+          (summary.skipped ? `, ${summary.skipped} bad records skipped.` : '.'),
+      );
     } catch (e) {
       this.fail(`Could not load ${SPLIT_LABEL[split]} (nothing already loaded was changed)`, e);
     } finally {

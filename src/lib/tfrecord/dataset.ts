@@ -5,7 +5,9 @@
  *
  * Supported image features: an int64_list of pixel values 0..255 (the starter code's `image_raw`), a bytes_list
  * holding one raw uint8 pixel buffer (TensorFlow's classic `convert_to_records`, with height/width/depth features),
- * and a float_list in 0..1 or 0..255. Encoded PNG/JPEG images are detected and refused, for now.
+ * a float_list in 0..1 or 0..255, and one encoded image (PNG, JPEG, GIF, WebP) in a bytes_list (`image/encoded`, the
+ * cats-vs-dogs and quickdraw starters' schema). Encoded images are decoded by an injected async `ImageDecodeFn` (the
+ * worker's uses createImageBitmap + OffscreenCanvas; Node tests a small PNG decoder), so this module stays pure.
  *
  * Decisions:
  *  - Pixel values outside 0..255 (after float scaling, ±0.5 for rounding) are a 'no-image' error: the feature does
@@ -16,6 +18,9 @@
  *  - Labels are int64 (or integer-valued floats), one value per record, 0 ≤ label < MAX_CLASSES; a record without
  *    the label feature (or with an empty list) gets -1.
  *  - int64 ids are kept exact as decimal strings, also beyond 2^53 (they are names, not numbers).
+ *  - Encoded images take their shape from the decoded image (not from image/height, image/width features). They
+ *    are stored with depth 1 while every image so far is grayscale (R = G = B), else depth 3; a colour image after
+ *    grayscale ones widens the stored ones to 3 channels. Alpha is dropped.
  */
 import { TFRecordError } from './errors';
 import {
@@ -26,13 +31,14 @@ import {
   readInt64Into,
   readInt64Strings,
   readUint8Into,
+  type FeatureKind,
   type FeatureRef,
   type RecordContext,
 } from './example';
 
 export interface FeatureSchema {
   imageKey: string;
-  imageKind: 'int64' | 'bytes' | 'float';
+  imageKind: 'int64' | 'bytes' | 'float' | 'encoded';
   /** Multiplier from stored float values to 0..255 pixels (1 for int64 and bytes images). */
   floatScale: 1 | 255;
   height: number;
@@ -57,6 +63,31 @@ export interface DecodedSplit {
   classCounts: number[];
 }
 
+/** The user's choice of features, over what detection picks: `null` for the label or id means "none". */
+export interface SchemaOverride {
+  imageKey?: string;
+  labelKey?: string | null;
+  idKey?: string | null;
+}
+
+/** One feature of a record, as shown to the user to choose from. */
+export interface FeatureInfo {
+  key: string;
+  kind: FeatureKind;
+  /** Values in the list (byte strings for a bytes_list). */
+  values: number;
+}
+
+/** A decoded image: RGBA, 4 bytes per pixel, row-major (what `getImageData` gives). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** Decodes one encoded image (PNG, JPEG, …); rejects when it cannot. */
+export type ImageDecodeFn = (encoded: Uint8Array) => Promise<RgbaImage>;
+
 /** Labels must be below this: a larger one is taken for a corrupt or non-class feature. */
 export const MAX_CLASSES = 100_000;
 
@@ -80,7 +111,7 @@ const NOT_IMAGE = new Set<string>([
 
 const LIST_NAME = { int64: 'int64_list', float: 'float_list', bytes: 'bytes_list' } as const;
 
-function encodedFormat(b: Uint8Array): string | null {
+export function encodedFormat(b: Uint8Array): string | null {
   const starts = (...sig: number[]) => sig.every((x, i) => b[i] === x);
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'PNG';
   if (starts(0xff, 0xd8, 0xff)) return 'JPEG';
@@ -91,15 +122,46 @@ function encodedFormat(b: Uint8Array): string | null {
   return null;
 }
 
-function encodedError(key: string, format: string, ctx: RecordContext): TFRecordError {
+function encodedError(
+  key: string,
+  format: string,
+  ctx: RecordContext,
+  hint = 'no image decoder is available here',
+): TFRecordError {
   return new TFRecordError(
     'no-image',
     `feature "${key}" holds encoded ${format} images`,
     ctx.file,
     ctx.record,
     ctx.offset,
-    'encoded images are not supported yet; write raw pixels (an int64_list, float_list or raw bytes_list)',
+    hint,
   );
+}
+
+const listName = (kind: FeatureSchema['imageKind']) =>
+  kind === 'encoded' ? 'bytes_list of encoded images' : LIST_NAME[kind];
+
+/**
+ * Images decoded at once: createImageBitmap runs them in parallel; the bounds keep the decoded bitmaps' memory in
+ * check (large photos: 2 MB of JPEG may be 50 MB of pixels). A batch holds at least one image.
+ */
+const DECODE_BATCH = 64;
+const DECODE_BATCH_BYTES = 2 * 1024 * 1024;
+
+/** The format of a bytes feature holding one or more encoded images, else null. */
+function encodedFeature(bytes: Uint8Array, ref: FeatureRef, ctx: RecordContext): string | null {
+  if (ref.kind !== 'bytes') return null;
+  const values = readBytesList(bytes, ref, ctx);
+  return values.length ? encodedFormat(values[0]) : null;
+}
+
+/** The features of a record, for the user to choose from. */
+export function listFeatures(record: Uint8Array, ctx: RecordContext): FeatureInfo[] {
+  return [...indexExample(record, ctx)].map(([key, ref]) => ({
+    key,
+    kind: ref.kind,
+    values: countValues(record, ref, ctx),
+  }));
 }
 
 function describeFeatures(bytes: Uint8Array, features: Map<string, FeatureRef>, ctx: RecordContext): string {
@@ -196,11 +258,72 @@ function looksLikeLabel(
   return n >= 1 && Number.isInteger(v[0]);
 }
 
+/** The label feature: the chosen one, a known name holding an integer, else any int64 scalar that is neither image, shape nor id. */
+function pickLabel(
+  record: Uint8Array,
+  features: Map<string, FeatureRef>,
+  imageKey: string,
+  ctx: RecordContext,
+  override: SchemaOverride,
+  chosen: (role: string, key: string) => FeatureRef,
+): string | null {
+  if (override.labelKey !== undefined) {
+    if (override.labelKey === null) return null;
+    if (chosen('label', override.labelKey).kind === 'bytes') {
+      throw new TFRecordError(
+        'bad-schema',
+        `the chosen label feature "${override.labelKey}" is a bytes_list; a label is an int64 class index`,
+        ctx.file,
+        ctx.record,
+        ctx.offset,
+      );
+    }
+    return override.labelKey;
+  }
+  const known = LABEL_KEYS.find((k) => {
+    const ref = features.get(k);
+    return k !== imageKey && ref !== undefined && looksLikeLabel(record, ref, ctx, false);
+  });
+  if (known !== undefined) return known;
+  for (const [key, ref] of features) {
+    if (key === imageKey || NOT_IMAGE.has(key) || ref.kind !== 'int64') continue;
+    if (looksLikeLabel(record, ref, ctx, true)) return key;
+  }
+  return null;
+}
+
+/** The id feature: the chosen one, else a known name. */
+function pickId(
+  features: Map<string, FeatureRef>,
+  imageKey: string,
+  override: SchemaOverride,
+  chosen: (role: string, key: string) => FeatureRef,
+): string | null {
+  if (override.idKey !== undefined) {
+    if (override.idKey !== null) chosen('id', override.idKey);
+    return override.idKey;
+  }
+  return (
+    ID_KEYS.find((k) => {
+      const ref = features.get(k);
+      return k !== imageKey && ref !== undefined && ref.kind !== 'float';
+    }) ?? null
+  );
+}
+
 /**
  * Detects the feature schema from a split's first record: which feature holds the image (and how), its shape, and
- * which features hold the label and the id. Throws 'not-example', 'no-image' or 'image-size'.
+ * which features hold the label and the id. What `override` names replaces the detected choice. An encoded image's
+ * shape is unknown until it is decoded: height, width and depth are 0 here. Throws 'not-example', 'no-image',
+ * 'image-size' or 'bad-schema'.
  */
-export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, offset = 0): FeatureSchema {
+export function detectSchema(
+  firstRecord: Uint8Array,
+  file: string,
+  record = 0,
+  offset = 0,
+  override: SchemaOverride = {},
+): FeatureSchema {
   const ctx: RecordContext = { file, record, offset };
   const features = indexExample(firstRecord, ctx);
   if (features.size === 0) {
@@ -213,10 +336,26 @@ export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, 
       'it does not look like a tf.train.Example',
     );
   }
+  const chosen = (role: string, key: string): FeatureRef => {
+    const ref = features.get(key);
+    if (ref) return ref;
+    throw new TFRecordError(
+      'bad-schema',
+      `the chosen ${role} feature "${key}" is not in the record`,
+      file,
+      record,
+      offset,
+      `the record has ${describeFeatures(firstRecord, features, ctx)}`,
+    );
+  };
 
-  // The image: a preferred name first, else the largest list that holds 8-bit pixels.
+  // The image: the chosen one, a preferred name, image/encoded, else the largest list that holds 8-bit pixels.
   let imageKey: string | null = null;
   let image: { size: number; floatScale: 1 | 255 } | null = null;
+  let encoded = false;
+  /** An encoded image gives null: its size is known only once decoded. */
+  const examine = (key: string, ref: FeatureRef) =>
+    encodedFeature(firstRecord, ref, ctx) !== null ? null : examineImage(firstRecord, key, ref, ctx);
   const preferred = IMAGE_KEYS.find((k) => {
     const ref = features.get(k);
     if (ref === undefined) return false;
@@ -226,15 +365,16 @@ export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, 
       (ref.kind === 'bytes' && countValues(firstRecord, ref, ctx) > 1)
     );
   });
-  if (preferred !== undefined) {
-    imageKey = preferred;
-    image = examineImage(firstRecord, preferred, features.get(preferred)!, ctx);
+  const pick = override.imageKey ?? preferred;
+  if (pick !== undefined) {
+    imageKey = pick;
+    image = examine(pick, override.imageKey !== undefined ? chosen('image', pick) : features.get(pick)!);
+    encoded = image === null;
+  } else if (features.get(ENCODED_KEY)?.kind === 'bytes') {
+    // Taken as encoded even without a known signature: the decoder then says what is wrong with it.
+    imageKey = ENCODED_KEY;
+    encoded = true;
   } else {
-    const encoded = features.get(ENCODED_KEY);
-    if (encoded) {
-      const first = encoded.kind === 'bytes' ? readBytesList(firstRecord, encoded, ctx)[0] : undefined;
-      throw encodedError(ENCODED_KEY, (first && encodedFormat(first)) ?? 'PNG/JPEG', ctx);
-    }
     const candidates = [...features]
       .filter(([key]) => !NOT_IMAGE.has(key))
       .map(([key, ref]) => ({ key, ref, size: pixelCount(firstRecord, ref, ctx) }))
@@ -243,8 +383,9 @@ export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, 
     let firstError: unknown = null;
     for (const c of candidates) {
       try {
-        image = examineImage(firstRecord, c.key, c.ref, ctx);
+        image = examine(c.key, c.ref);
         imageKey = c.key;
+        encoded = image === null;
         break;
       } catch (e) {
         firstError ??= e;
@@ -252,18 +393,23 @@ export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, 
     }
     if (firstError !== null && imageKey === null) throw firstError;
   }
-  if (imageKey === null || image === null) {
+  if (imageKey === null || (image === null && !encoded)) {
     throw new TFRecordError(
       'no-image',
       'no image feature found',
       file,
       record,
       offset,
-      `expected one of ${IMAGE_KEYS.join(', ')} or a list of pixel values; the record has ${describeFeatures(firstRecord, features, ctx)}`,
+      `expected one of ${IMAGE_KEYS.join(', ')}, ${ENCODED_KEY} or a list of pixel values; the record has ${describeFeatures(firstRecord, features, ctx)}`,
     );
   }
+  const labelKey = pickLabel(firstRecord, features, imageKey, ctx, override, chosen);
+  const idKey = pickId(features, imageKey, override, chosen);
+  if (encoded) {
+    return { imageKey, imageKind: 'encoded', floatScale: 1, height: 0, width: 0, depth: 0, labelKey, idKey };
+  }
   const imageKind = features.get(imageKey)!.kind;
-  const { size } = image;
+  const { size, floatScale } = image!;
 
   // The shape: from height/width/depth features, else a square.
   const h = shapeValue(firstRecord, features, HEIGHT_KEYS, ctx);
@@ -304,32 +450,10 @@ export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, 
     }
   }
 
-  // The label: a known name holding an integer, else any int64 scalar that is neither image, shape nor id.
-  let labelKey: string | null =
-    LABEL_KEYS.find((k) => {
-      const ref = features.get(k);
-      return k !== imageKey && ref !== undefined && looksLikeLabel(firstRecord, ref, ctx, false);
-    }) ?? null;
-  if (labelKey === null) {
-    for (const [key, ref] of features) {
-      if (key === imageKey || NOT_IMAGE.has(key) || ref.kind !== 'int64') continue;
-      if (looksLikeLabel(firstRecord, ref, ctx, true)) {
-        labelKey = key;
-        break;
-      }
-    }
-  }
-
-  const idKey =
-    ID_KEYS.find((k) => {
-      const ref = features.get(k);
-      return k !== imageKey && ref !== undefined && ref.kind !== 'float';
-    }) ?? null;
-
   return {
     imageKey,
     imageKind,
-    floatScale: imageKind === 'float' ? image.floatScale : 1,
+    floatScale: imageKind === 'float' ? floatScale : 1,
     height: shape[0],
     width: shape[1],
     depth: shape[2],
@@ -339,14 +463,25 @@ export function detectSchema(firstRecord: Uint8Array, file: string, record = 0, 
 }
 
 const utf8 = new TextDecoder();
+const RAW_NOT_ENCODED =
+  'the first record of the split holds raw pixels there: all records must share one schema';
+
+/** True if every pixel of an RGBA image has R = G = B. */
+function isGray(data: Uint8Array | Uint8ClampedArray): boolean {
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return false;
+  }
+  return true;
+}
 
 /**
  * Decodes the records of one split into compact storage. Storage grows geometrically; `finish` trims it.
  * Every record must match the schema: same image feature and kind, same pixel count.
  */
 export class SplitBuilder {
+  /** A copy of the schema given; an encoded split's shape is filled in by its first decoded image. */
   readonly schema: FeatureSchema;
-  private readonly pixels: number;
+  private pixels: number;
   private capacity: number;
   private count = 0;
   private images: Uint8Array;
@@ -360,10 +495,12 @@ export class SplitBuilder {
   private readonly failPixel = (value: number, index: number): never => {
     throw this.pixelError(value, index, '0..255');
   };
+  /** Encoded images read but not yet decoded, with their slot in `images`. */
+  private pending: { bytes: Uint8Array; slot: number; ctx: RecordContext }[] = [];
 
   /** @param expectedRecords initial capacity (a good guess saves copies; it grows as needed). */
   constructor(schema: FeatureSchema, expectedRecords = 1024) {
-    this.schema = schema;
+    this.schema = { ...schema };
     this.pixels = schema.height * schema.width * schema.depth;
     this.capacity = Math.max(16, Math.ceil(expectedRecords));
     this.images = new Uint8Array(this.capacity * this.pixels);
@@ -374,6 +511,11 @@ export class SplitBuilder {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Encoded images waiting for `decodePending`. */
+  get pendingImages(): number {
+    return this.pending.length;
   }
 
   add(record: Uint8Array, file: string, index: number, offset: number): void {
@@ -394,19 +536,33 @@ export class SplitBuilder {
         'the first record of the split has it: all records must share one schema',
       );
     }
-    if (ref.kind !== schema.imageKind) {
+    if (ref.kind !== (schema.imageKind === 'encoded' ? 'bytes' : schema.imageKind)) {
       throw new TFRecordError(
         'no-image',
-        `feature "${schema.imageKey}" is a ${LIST_NAME[ref.kind]} here but a ${LIST_NAME[schema.imageKind]} in the first record`,
+        `feature "${schema.imageKey}" is a ${LIST_NAME[ref.kind]} here but a ${listName(schema.imageKind)} in the first record`,
         file,
         index,
         offset,
       );
     }
     const at = this.count * pixels;
-    let n: number;
-    if (ref.kind === 'int64') {
-      n = readUint8Into(record, ref, this.images, at, pixels, ctx, this.failPixel);
+    let n = pixels;
+    if (schema.imageKind === 'encoded') {
+      const values = readBytesList(record, ref, ctx);
+      if (values.length !== 1) {
+        throw new TFRecordError(
+          'no-image',
+          `feature "${schema.imageKey}" holds ${values.length} byte strings, not one encoded image`,
+          file,
+          index,
+          offset,
+        );
+      }
+      // A copy: the record's bytes belong to a chunk that is let go once split.
+      this.pending.push({ bytes: values[0].slice(), slot: this.count, ctx });
+    } else if (ref.kind === 'int64') {
+      // Each record's slot is written once, into storage that starts zeroed (new, or grown and copied).
+      n = readUint8Into(record, ref, this.images, at, pixels, ctx, this.failPixel, true);
     } else if (ref.kind === 'float') {
       n = readFloatInto(record, ref, this.floats, 0, pixels, ctx);
       if (n === pixels) this.storeFloats(at);
@@ -414,7 +570,7 @@ export class SplitBuilder {
       const values = readBytesList(record, ref, ctx);
       if (values.length !== 1) {
         if (values.length && encodedFormat(values[0]))
-          throw encodedError(schema.imageKey, encodedFormat(values[0])!, ctx);
+          throw encodedError(schema.imageKey, encodedFormat(values[0])!, ctx, RAW_NOT_ENCODED);
         throw new TFRecordError(
           'image-size',
           `feature "${schema.imageKey}" holds ${values.length} byte strings, not one raw pixel buffer`,
@@ -428,7 +584,7 @@ export class SplitBuilder {
     }
     if (n !== pixels) {
       const format = ref.kind === 'bytes' ? encodedFormat(readBytesList(record, ref, ctx)[0]) : null;
-      if (format) throw encodedError(schema.imageKey, format, ctx);
+      if (format) throw encodedError(schema.imageKey, format, ctx, RAW_NOT_ENCODED);
       const { height, width, depth } = schema;
       throw new TFRecordError(
         'image-size',
@@ -445,7 +601,97 @@ export class SplitBuilder {
     this.count++;
   }
 
+  /**
+   * Decodes the encoded images read so far, in order, into storage. The first sets the split's shape and depth;
+   * the first to fail throws 'image-decode', one of another size 'image-size'.
+   */
+  async decodePending(decode: ImageDecodeFn): Promise<void> {
+    while (this.pending.length) {
+      let take = 1;
+      let bytes = this.pending[0].bytes.length;
+      while (take < Math.min(DECODE_BATCH, this.pending.length)) {
+        bytes += this.pending[take].bytes.length;
+        if (bytes > DECODE_BATCH_BYTES) break;
+        take++;
+      }
+      const batch = this.pending.splice(0, take);
+      const results = await Promise.allSettled(batch.map((p) => decode(p.bytes)));
+      for (const [i, result] of results.entries()) {
+        const { bytes, slot, ctx } = batch[i];
+        if (result.status === 'fulfilled') {
+          const { width, height, data } = result.value;
+          if (width >= 1 && height >= 1 && data.length === width * height * 4) {
+            this.place(result.value, slot, ctx);
+            continue;
+          }
+        }
+        const reason = result.status === 'rejected' ? result.reason : 'the decoder returned no pixels';
+        throw new TFRecordError(
+          'image-decode',
+          `image "${this.schema.imageKey}" (${encodedFormat(bytes) ?? 'unknown format'}, ${bytes.length} bytes) does not decode`,
+          ctx.file,
+          ctx.record,
+          ctx.offset,
+          reason instanceof Error ? reason.message : String(reason),
+        );
+      }
+    }
+  }
+
+  private place(image: RgbaImage, slot: number, ctx: RecordContext): void {
+    const { schema } = this;
+    const { width, height, data } = image;
+    const gray = isGray(data);
+    if (this.pixels === 0) {
+      schema.height = height;
+      schema.width = width;
+      schema.depth = gray ? 1 : 3;
+      this.pixels = height * width * schema.depth;
+      this.images = new Uint8Array(Math.min(this.capacity, 256) * this.pixels);
+    } else if (height !== schema.height || width !== schema.width) {
+      throw new TFRecordError(
+        'image-size',
+        `image "${schema.imageKey}" is ${height}×${width} pixels, expected ${schema.height}×${schema.width} like the first record`,
+        ctx.file,
+        ctx.record,
+        ctx.offset,
+        'all images of a split must have one size',
+      );
+    } else if (!gray && schema.depth === 1) {
+      this.widen();
+    }
+    const { pixels } = this;
+    const at = slot * pixels;
+    if (at + pixels > this.images.length) {
+      const grown = new Uint8Array(Math.max(2 * this.images.length, at + pixels));
+      grown.set(this.images);
+      this.images = grown;
+    }
+    const { images } = this;
+    if (schema.depth === 1) {
+      for (let i = 0, j = 0; i < pixels; i++, j += 4) images[at + i] = data[j];
+    } else {
+      for (let i = 0, j = 0; i < pixels; i += 3, j += 4) {
+        images[at + i] = data[j];
+        images[at + i + 1] = data[j + 1];
+        images[at + i + 2] = data[j + 2];
+      }
+    }
+  }
+
+  /** From 1 to 3 channels: a colour image came after grayscale ones. */
+  private widen(): void {
+    const gray = this.images;
+    const rgb = new Uint8Array(gray.length * 3);
+    for (let i = 0; i < gray.length; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = gray[i];
+    this.images = rgb;
+    this.schema.depth = 3;
+    this.pixels *= 3;
+  }
+
   finish(): DecodedSplit {
+    if (this.pending.length)
+      throw new Error('SplitBuilder.finish: encoded images are still waiting to be decoded');
     const { count, pixels } = this;
     const images = this.images.length === count * pixels ? this.images : this.images.slice(0, count * pixels);
     const labels = this.labels && (this.labels.length === count ? this.labels : this.labels.slice(0, count));
@@ -457,9 +703,12 @@ export class SplitBuilder {
 
   private grow(): void {
     this.capacity *= 2;
-    const images = new Uint8Array(this.capacity * this.pixels);
-    images.set(this.images);
-    this.images = images;
+    // Decoded images grow on their own in `place`: their size is unknown when the capacity is guessed.
+    if (this.schema.imageKind !== 'encoded') {
+      const images = new Uint8Array(this.capacity * this.pixels);
+      images.set(this.images);
+      this.images = images;
+    }
     if (this.labels) {
       const labels = new Int32Array(this.capacity);
       labels.set(this.labels);

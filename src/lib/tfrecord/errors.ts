@@ -21,6 +21,8 @@ export type TFRecordErrorCode =
   | 'not-example'
   /** No usable image feature: missing, of another kind than the first record's, encoded (PNG/JPEG), or pixel values outside 0..255. */
   | 'no-image'
+  /** An encoded image (PNG/JPEG/…) that the image decoder could not decode. */
+  | 'image-decode'
   /** The image's value count differs from the schema's height × width × depth. */
   | 'image-size'
   /** The label is negative, not an integer, too large, of an unusable kind, or has several values. */
@@ -29,6 +31,8 @@ export type TFRecordErrorCode =
   | 'int64-range'
   /** Corrupt or truncated gzip (or zlib) data, or compressed bytes given to the synchronous splitRecords. */
   | 'gzip'
+  /** A feature the user chose (image, label, id) is missing from the records or of an unusable kind. */
+  | 'bad-schema'
   /** A file (or the whole split) yields no records. */
   | 'no-records';
 

@@ -228,18 +228,29 @@ class ProtoReader {
 
 const utf8 = new TextDecoder();
 
-/** Feature keys are short ASCII almost always; String.fromCharCode beats a TextDecoder call for those. */
+/**
+ * Feature keys repeat in every record of a file: the last few decoded are kept with their bytes, and a key whose
+ * bytes match one of them is that string again, without building a new one (which was a good part of the
+ * garbage made per record).
+ */
+const KEY_CACHE_SIZE = 16;
+const keyCache: { bytes: Uint8Array; key: string }[] = [];
+let keyCacheNext = 0;
+
 function decodeKey(b: Uint8Array, start: number, end: number): string {
-  if (end - start <= 64) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = b[i];
-      if (c >= 0x80) return utf8.decode(b.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
+  const length = end - start;
+  search: for (const entry of keyCache) {
+    const known = entry.bytes;
+    if (known.length !== length) continue;
+    for (let i = 0; i < length; i++) if (known[i] !== b[start + i]) continue search;
+    return entry.key;
   }
-  return utf8.decode(b.subarray(start, end));
+  const key = utf8.decode(b.subarray(start, end));
+  if (length <= 64) {
+    keyCache[keyCacheNext] = { bytes: b.slice(start, end), key };
+    keyCacheNext = (keyCacheNext + 1) % KEY_CACHE_SIZE;
+  }
+  return key;
 }
 
 /**
@@ -400,6 +411,8 @@ export function readInt64Into(
 /**
  * `readInt64Into` specialised for 8-bit pixels, the hot path of loading a split: values 0..255 go straight into a
  * Uint8Array (one or two varint bytes each); anything else calls `outOfRange` with the exact value.
+ * With `outIsZero` (the caller vouches that `out[at …]` holds zeros), runs of 0 pixels — most of a digit — are
+ * counted without being written.
  */
 export function readUint8Into(
   bytes: Uint8Array,
@@ -409,6 +422,7 @@ export function readUint8Into(
   limit: number,
   ctx: RecordContext,
   outOfRange: (value: number, index: number) => never,
+  outIsZero = false,
 ): number {
   const r = new ProtoReader(bytes, ref.start, ctx);
   const end = ref.end;
@@ -416,6 +430,35 @@ export function readUint8Into(
   while (r.next(end)) {
     if (r.field !== LIST_VALUE) {
       r.skip(end);
+    } else if (r.wire === WIRE_LEN && outIsZero) {
+      const e = r.lenEnd(end);
+      if (e > r.pos && bytes[e - 1] >= 0x80) malformed(ctx, 'packed varint list ends inside a value', e - 1);
+      let p = r.pos;
+      const room = Math.min(limit, out.length - at);
+      while (p < e) {
+        const b0 = bytes[p];
+        if (b0 === 0) {
+          const run = p;
+          while (++p < e && bytes[p] === 0);
+          n += p - run;
+          continue;
+        }
+        if (b0 < 0x80) {
+          if (n < room) out[at + n] = b0;
+          p++;
+        } else if (bytes[p + 1] === 1) {
+          if (n < room) out[at + n] = b0;
+          p += 2;
+        } else {
+          r.pos = p;
+          const v = r.int64(e);
+          p = r.pos;
+          if (v < 0 || v > 255) outOfRange(v, n);
+          if (n < room) out[at + n] = v;
+        }
+        n++;
+      }
+      r.pos = e;
     } else if (r.wire === WIRE_LEN) {
       const e = r.lenEnd(end);
       if (e > r.pos && bytes[e - 1] >= 0x80) malformed(ctx, 'packed varint list ends inside a value', e - 1);

@@ -2,7 +2,15 @@
  * TFRecord reading for the worker and for Node tests: framing + CRC32C, `tf.train.Example` decoding, schema
  * detection, and `readSplit`, which turns one split's files into compact typed arrays.
  */
-import { SplitBuilder, detectSchema, type DecodedSplit } from './dataset';
+import {
+  SplitBuilder,
+  detectSchema,
+  listFeatures,
+  type DecodedSplit,
+  type FeatureInfo,
+  type ImageDecodeFn,
+  type SchemaOverride,
+} from './dataset';
 import { TFRecordError } from './errors';
 import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
 
@@ -49,8 +57,14 @@ export {
   MAX_CLASSES,
   SplitBuilder,
   detectSchema,
+  encodedFormat,
+  listFeatures,
   type DecodedSplit,
+  type FeatureInfo,
   type FeatureSchema,
+  type ImageDecodeFn,
+  type RgbaImage,
+  type SchemaOverride,
 } from './dataset';
 
 export interface ReadProgress {
@@ -70,12 +84,18 @@ export interface ReadSplitOptions {
   skipBadRecords?: boolean;
   /** Aborting stops the read between chunks and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** The user's choice of image, label and id features, over what detection picks. */
+  schema?: SchemaOverride;
+  /** Decodes encoded (PNG/JPEG) images; without it, a split of encoded images is a 'no-image' error. */
+  decodeImage?: ImageDecodeFn;
 }
 
 export interface ReadSplitResult extends DecodedSplit {
   /** Records skipped for a bad data CRC (only with skipBadRecords). */
   skipped: number;
   files: { name: string; bytes: number; records: number }[];
+  /** The features of the split's first record, to choose an override from. */
+  features: FeatureInfo[];
 }
 
 const SLICE_BYTES = 512 * 1024;
@@ -90,6 +110,11 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
   if (files.length === 0) throw new TFRecordError('no-records', 'no files given', '(no file)');
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
   let builder: SplitBuilder | null = null;
+  let features: FeatureInfo[] = [];
+  const decode = async () => {
+    const b = builder as SplitBuilder | null;
+    if (b?.pendingImages) await b.decodePending(opts.decodeImage!);
+  };
   let skipped = 0;
   const summaries: ReadSplitResult['files'] = [];
 
@@ -115,7 +140,19 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
         // needed), and a safe one: every pixel takes at least one byte in the file, so it stays near the files' size.
         const framed = data.length + HEADER_BYTES + FOOTER_BYTES;
         const guess = compression === 'none' ? Math.ceil((totalBytes / framed) * 1.05) : 1024;
-        builder = new SplitBuilder(detectSchema(data, name, index, offset), guess);
+        const schema = detectSchema(data, name, index, offset, opts.schema);
+        if (schema.imageKind === 'encoded' && !opts.decodeImage) {
+          throw new TFRecordError(
+            'no-image',
+            `feature "${schema.imageKey}" holds encoded images`,
+            name,
+            index,
+            offset,
+            'no image decoder is available here',
+          );
+        }
+        features = listFeatures(data, { file: name, record: index, offset });
+        builder = new SplitBuilder(schema, guess);
       }
       builder.add(data, name, index, offset);
     };
@@ -128,11 +165,13 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
       // Node hands a File over as one chunk: decode large chunks in slices, to report progress and see an abort.
       for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
         splitter.push(chunk.subarray(at, at + SLICE_BYTES), add);
+        await decode();
         signal?.throwIfAborted();
         if ((compression === 'none' ? splitter.bytes : rawBytesRead) - reported >= SLICE_BYTES) progress();
       }
     }
     splitter.end();
+    await decode();
     progress();
     if (splitter.records === 0) {
       throw new TFRecordError(
@@ -150,5 +189,5 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
 
   // A file with no records throws above, so the builder exists here.
   const split = (builder as SplitBuilder | null)!.finish();
-  return { ...split, skipped, files: summaries };
+  return { ...split, skipped, files: summaries, features };
 }

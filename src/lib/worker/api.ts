@@ -29,8 +29,11 @@ import {
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { restoreTraining, snapshotTraining } from '../ml/snapshot';
 import { readSplit } from '../tfrecord';
+import { createImageDecoder } from './image-decoder';
 import {
+  PREVIEW_IMAGES,
   SPLITS,
+  type LoadOptions,
   type LoadProgress,
   type PredictResult,
   type SplitName,
@@ -66,6 +69,9 @@ let lastValidation: Float32Array | null = null;
 let lastTest: Predictions | null = null;
 /** Set after a step or an epoch when an evaluation during training is due; run at the next safe point. */
 let evalDue = false;
+/** The files each split was last read from, to read again with another schema (TFRecord ingestion). */
+const sources: Partial<Record<SplitName, File[]>> = {};
+const decodeImage = createImageDecoder();
 
 /** A macrotask turn (faster than setTimeout's 4 ms clamp), so queued Pause/Stop messages get handled. */
 const channel = new MessageChannel();
@@ -86,6 +92,8 @@ async function between(): Promise<'continue' | 'stop'> {
 
 function summarize(split: SplitName, s: LoadedSplit): SplitSummary {
   const { schema } = s;
+  const shown = Math.min(PREVIEW_IMAGES, s.count);
+  const pixels = schema.height * schema.width * schema.depth;
   return {
     split,
     count: s.count,
@@ -97,6 +105,12 @@ function summarize(split: SplitName, s: LoadedSplit): SplitSummary {
     hasLabels: s.labels !== null,
     hasIds: s.ids !== null,
     skipped: s.skipped,
+    features: s.features,
+    preview: {
+      count: shown,
+      images: s.images.slice(0, shown * pixels),
+      labels: s.labels ? Array.from(s.labels.subarray(0, shown)) : null,
+    },
   };
 }
 
@@ -199,11 +213,16 @@ export const api = {
     split: SplitName,
     files: File[],
     onProgress?: (p: LoadProgress) => void,
+    options: LoadOptions = {},
   ): Promise<SplitSummary> {
     checkIdle('load data');
     const loaded = await readSplit(files, {
       onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
+      schema: options.schema,
+      skipBadRecords: options.skipBadRecords,
+      decodeImage,
     });
+    sources[split] = files;
     host[split] = loaded;
     device[split]?.dispose();
     delete device[split];
@@ -235,6 +254,21 @@ export const api = {
       summaries.push(await api.loadFiles(split, [files[i]], onProgress));
     return summaries;
   },
+
+  // --- TFRecord ingestion (#3) ---
+
+  /** Reads a split again from the files it was last read from, with another schema or skip choice. */
+  async reloadSplit(
+    split: SplitName,
+    options: LoadOptions,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<SplitSummary> {
+    const files = sources[split];
+    if (!files) throw new WorkerError('StateError', `No ${split} data is loaded.`);
+    return api.loadFiles(split, files, onProgress, options);
+  },
+
+  // --- end TFRecord ingestion ---
 
   defaults(): TrainConfig {
     return { ...DEFAULT_TRAIN_CONFIG };

@@ -6,7 +6,7 @@ import type { BackendInfo, BackendName } from '../ml/backend';
 import type { TrainConfig } from '../ml/config';
 import type { EvalResult } from '../ml/evaluate';
 import type { Progress, StepLog, TrainOutcome } from '../ml/trainer';
-import type { FeatureSchema } from '../tfrecord';
+import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
 
 export type {
   BackendInfo,
@@ -17,6 +17,8 @@ export type {
   TrainConfig,
   TrainOutcome,
   FeatureSchema,
+  FeatureInfo,
+  SchemaOverride,
 };
 
 export type SplitName = 'train' | 'validation' | 'test';
@@ -33,7 +35,20 @@ export interface SplitSummary {
   hasLabels: boolean;
   hasIds: boolean;
   skipped: number;
+  /** The features of the first record, to override the detected schema with (TFRecord ingestion). */
+  features: FeatureInfo[];
+  /** The first images (count × height × width × depth bytes) and their labels, for the page to draw. */
+  preview: { count: number; images: Uint8Array; labels: number[] | null };
 }
+
+/** How to read a split (TFRecord ingestion): the user's schema choice, and whether to skip records with a bad CRC. */
+export interface LoadOptions {
+  schema?: SchemaOverride;
+  skipBadRecords?: boolean;
+}
+
+/** Images a split's preview holds. */
+export const PREVIEW_IMAGES = 24;
 
 export interface LoadProgress {
   split: SplitName;

@@ -117,15 +117,15 @@ describe('detectSchema: the image', () => {
     fails(() => detect({ image_raw: int64([...range(15), -1]) }), 'no-image');
   });
 
-  it('refuses encoded PNG/JPEG images: not supported yet', () => {
-    fails(
-      () => detect({ 'image/encoded': bytes([PNG]), label: int64([1]) }),
-      'no-image',
-      'encoded PNG images',
-    );
-    fails(() => detect({ image: bytes([JPEG]) }), 'no-image', 'encoded JPEG images');
-    const err = fails(() => detect({ data: bytes([JPEG]) }), 'no-image', 'not supported yet');
-    expect(err.message).toContain('encoded JPEG');
+  it('detects encoded PNG/JPEG images under image/encoded, a known or any name; the shape waits for decoding', () => {
+    const encoded = { imageKind: 'encoded', height: 0, width: 0, depth: 0 };
+    expect(detect({ 'image/encoded': bytes([PNG]), label: int64([1]) })).toMatchObject({
+      imageKey: 'image/encoded',
+      labelKey: 'label',
+      ...encoded,
+    });
+    expect(detect({ image: bytes([JPEG]) })).toMatchObject({ imageKey: 'image', ...encoded });
+    expect(detect({ data: bytes([JPEG]) })).toMatchObject({ imageKey: 'data', ...encoded });
   });
 
   it('refuses a bytes image of several strings, and a record with no image', () => {

@@ -7,6 +7,7 @@ import {
   readFloatInto,
   readInt64Into,
   readInt64Strings,
+  readUint8Into,
   type ValueRange,
 } from '../../../src/lib/tfrecord';
 import { encodeExample } from '../../../src/lib/tfrecord/writer';
@@ -230,6 +231,32 @@ describe('typed readers', () => {
     expect(() =>
       readInt64Into(bytes, index.get('image_raw')!, new Uint8Array(784), 0, 784, undefined, range),
     ).toThrow(`value ${pixels.findIndex((p) => p > 100) * 7} at ${pixels.findIndex((p) => p > 100)}`);
+  });
+
+  it('readUint8Into gives the same pixels and counts with and without skipping zero runs', () => {
+    const ctx = { file: 'f', record: 0, offset: 0 };
+    const fail = (v: number): never => {
+      throw new Error(`pixel ${v}`);
+    };
+    const images = [
+      pixels,
+      Array.from({ length: 784 }, (_, i) => (i % 97 < 60 ? 0 : (i * 13) % 256)), // zero runs, like a digit
+      new Array<number>(784).fill(0),
+      [0, 0, 0, 255, 0, 128, 0, 0],
+    ];
+    for (const image of images) {
+      const record = encodeExample({ image_raw: { kind: 'int64', values: image } });
+      const ref = indexExample(record).get('image_raw')!;
+      for (const outIsZero of [false, true]) {
+        const out = new Uint8Array(3 + image.length);
+        expect(readUint8Into(record, ref, out, 3, image.length, ctx, fail, outIsZero)).toBe(image.length);
+        expect(Array.from(out.subarray(3))).toEqual(image);
+        // A limit below the count: the full count is returned, nothing written past the limit.
+        const short = new Uint8Array(image.length);
+        expect(readUint8Into(record, ref, short, 0, 2, ctx, fail, outIsZero)).toBe(image.length);
+        expect(short.subarray(2).every((v) => v === 0)).toBe(true);
+      }
+    }
   });
 
   it('readFloatInto decodes into a Float32Array or a Float64Array', () => {

@@ -9,6 +9,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TFRecordError, readSplit } from '../../../src/lib/tfrecord';
 import { buildFixtures, type FixtureSpec } from '../../fixtures/tfrecord/make-fixtures';
+import { decodePngAsync } from '../../fixtures/tfrecord/png';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/tfrecord');
 const names = readdirSync(dir)
@@ -45,7 +46,7 @@ describe.each(names)('fixture %s', (name) => {
     });
 
   it.each(modes)(`${spec.description} (%s)`, async (mode) => {
-    const reading = readSplit(open(mode), spec.options);
+    const reading = readSplit(open(mode), { ...spec.options, decodeImage: decodePngAsync });
     if (spec.error) {
       const err = await reading.then(
         () => null,

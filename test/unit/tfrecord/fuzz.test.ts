@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TFRecordError, readSplit } from '../../../src/lib/tfrecord';
 import { encodeExample, writeTFRecords } from '../../../src/lib/tfrecord/writer';
+import { decodePngAsync, encodePng } from '../../fixtures/tfrecord/png';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -63,6 +64,7 @@ const HANG_MS = 2000;
 
 /** 'ok', or the TFRecordError code; anything else fails the test with the seed. */
 async function outcome(bytes: Uint8Array, seed: number, skipBadRecords = false): Promise<string> {
+  // The test PNG decoder stands in for the browser's: a PNG that does not decode is an 'image-decode' error.
   let timer: ReturnType<typeof setTimeout> | undefined;
   const hang = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -72,7 +74,10 @@ async function outcome(bytes: Uint8Array, seed: number, skipBadRecords = false):
   });
   try {
     await Promise.race([
-      readSplit([new File([new Uint8Array(bytes)], `fuzz-${seed}.tfrecords`)], { skipBadRecords }),
+      readSplit([new File([new Uint8Array(bytes)], `fuzz-${seed}.tfrecords`)], {
+        skipBadRecords,
+        decodeImage: decodePngAsync,
+      }),
       hang,
     ]);
     return 'ok';
@@ -111,6 +116,36 @@ describe('fuzz', () => {
     }
     const counts = tally(codes);
     expect(counts['not-example']).toBeGreaterThan(0);
+    expect(counts.ok).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('300 mutations of encoded-PNG records, re-framed with valid CRCs', async () => {
+    const pngRecords = [0, 1, 2].map((label) =>
+      encodeExample({
+        'image/encoded': {
+          kind: 'bytes',
+          values: [
+            encodePng(
+              3,
+              2,
+              label === 2 ? 3 : 1,
+              Array.from({ length: label === 2 ? 18 : 6 }, (_, p) => p * 40),
+            ),
+          ],
+        },
+        'image/class/label': { kind: 'int64', values: [label] },
+        'image/filename': { kind: 'bytes', values: [`${label}.png`] },
+      }),
+    );
+    expect(await outcome(writeTFRecords(pngRecords), 0)).toBe('ok');
+    const codes: string[] = [];
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = rng(9000 + seed);
+      const mutated = pngRecords.map((r) => (random() < 0.5 ? mutate(r, random) : r));
+      codes.push(await outcome(writeTFRecords(mutated), seed));
+    }
+    const counts = tally(codes);
+    expect(counts['image-decode']).toBeGreaterThan(0);
     expect(counts.ok).toBeGreaterThan(0);
   }, 60_000);
 

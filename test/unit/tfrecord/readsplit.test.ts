@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TFRecordError, readSplit, type ReadProgress } from '../../../src/lib/tfrecord';
 import { encodeExample, writeTFRecords } from '../../../src/lib/tfrecord/writer';
+import { decodePngAsync, encodePng } from '../../fixtures/tfrecord/png';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sample = (split: string) => join(root, 'public', 'sample', `${split}.tfrecords`);
@@ -58,6 +59,9 @@ describe('readSplit on the bundled sample', () => {
     expect(split.classCounts.reduce((a, b) => a + b, 0)).toBe(8000);
     expect(Math.min(...split.classCounts)).toBeGreaterThan(600);
     expect(split.images.length).toBe(8000 * 784);
+    // 1 byte per pixel and no spare capacity behind the view: 60,000 such images would take 47,040,000 bytes.
+    expect(split.images.buffer.byteLength).toBe(8000 * 784);
+    expect(split.labels!.buffer.byteLength).toBe(8000 * 4);
     expect(split.images.reduce((m, v) => Math.max(m, v), 0)).toBe(255);
     expect(split.labels!.every((l) => l >= 0 && l < 10)).toBe(true);
     expect(split.ids).toBeNull();
@@ -172,5 +176,34 @@ describe('readSplit', () => {
     await expect(
       readSplit([shard('a', 4, [0]), shard('b', 4, [0])], { signal: late.signal, onProgress }),
     ).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('readSplit on encoded images', () => {
+  it('without an image decoder, names the feature and says no decoder is available', async () => {
+    const png = encodePng(2, 2, 1, [0, 1, 2, 3]);
+    const records = [encodeExample({ 'image/encoded': { kind: 'bytes', values: [png] } })];
+    const err = await failure(
+      readSplit([new File([new Uint8Array(writeTFRecords(records))], 'e.tfrecords')]),
+    );
+    expect(err.code).toBe('no-image');
+    expect(err.message).toContain('no image decoder is available here');
+  });
+
+  it('decodes many images in batches, in record order, across chunk boundaries', async () => {
+    const images = Array.from({ length: 300 }, (_, i) => [i % 256, (i * 7) % 256, 3, 4]);
+    const records = images.map((img, i) =>
+      encodeExample({
+        'image/encoded': { kind: 'bytes', values: [encodePng(2, 2, 1, img)] },
+        'image/class/label': { kind: 'int64', values: [i % 3] },
+      }),
+    );
+    const split = await readSplit([new File([new Uint8Array(writeTFRecords(records))], 'e.tfrecords')], {
+      decodeImage: decodePngAsync,
+    });
+    expect(split.count).toBe(300);
+    expect(split.schema).toMatchObject({ imageKind: 'encoded', height: 2, width: 2, depth: 1 });
+    expect(Array.from(split.images)).toEqual(images.flat());
+    expect(split.classCounts).toEqual([100, 100, 100]);
   });
 });
