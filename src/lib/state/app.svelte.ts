@@ -5,6 +5,7 @@
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote } from '../worker/client';
+import { ModelLibrary, modelDataOf } from './models.svelte';
 import {
   type BackendInfo,
   type EvalResult,
@@ -43,6 +44,11 @@ export class AppState {
   evaluation = $state.raw<EvalResult | null>(null);
   predictions = $state.raw<PredictResult | null>(null);
   error = $state<string | null>(null);
+  /** Presets, custom models and the layer editor (issue 7). */
+  models = new ModelLibrary(
+    () => modelDataOf(this.splits),
+    (what, e) => this.fail(what, e),
+  );
 
   configProblems = $derived(validateConfig(this.config));
   canTrain = $derived(
@@ -62,6 +68,7 @@ export class AppState {
   }
 
   async init(): Promise<void> {
+    void this.models.load();
     try {
       this.backend = await this.#remote.init('webgpu');
     } catch (e) {
@@ -132,6 +139,7 @@ export class AppState {
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
     try {
+      await this.#remote.useModelDefinition(this.models.definitionToTrain(this.config.model));
       const outcome = await this.#remote.train(
         $state.snapshot(this.config),
         proxy({

@@ -11,6 +11,8 @@ import { evaluate, predict, predictionsCsv, type EvalResult } from '../ml/evalua
 import { buildModel } from '../ml/models';
 import { newTrainingState, train, type TrainOutcome, type TrainingState } from '../ml/trainer';
 import { readSplit } from '../tfrecord';
+import type { ModelDefinition } from '../models/spec';
+import { assertTrainable, definitionFor, definitionKey, trainProblem, useDefinition } from './models';
 import {
   SPLITS,
   type LoadProgress,
@@ -35,6 +37,7 @@ const host: Partial<Record<SplitName, LoadedSplit>> = {};
 const device: Partial<Record<SplitName, DeviceSplit>> = {};
 let training: TrainingState | null = null;
 let trainingConfig: TrainConfig | null = null;
+let trainingModelKey = '';
 let running = false;
 let paused = false;
 let stopRequested = false;
@@ -169,10 +172,14 @@ export const api = {
     const data = deviceSplit('train', classes);
     if (!data.y)
       throw new WorkerError('DataError', 'The training data has no labels: there is nothing to learn from.');
+    const definition = definitionFor(config.model);
+    assertTrainable(config.model, definition, data.shape, classes);
+    const modelKey = definitionKey(config.model, definition);
     const startNew =
       config.startNewModel ||
       !training ||
       trainingConfig?.model !== config.model ||
+      trainingModelKey !== modelKey ||
       training.built.model.outputs[0].shape[1] !== classes;
     if (startNew) {
       if (training) {
@@ -184,8 +191,10 @@ export const api = {
         inputShape: data.shape,
         numClasses: classes,
         seed: config.seed,
+        definition,
       });
       training = newTrainingState(built, config);
+      trainingModelKey = modelKey;
     }
     trainingConfig = config;
     running = true;
@@ -240,6 +249,16 @@ export const api = {
     const split = deviceSplit('test', classes);
     const { classes: predicted } = await predict(state.built.model, split, onProgress);
     return { count: predicted.length, csv: predictionsCsv(predicted, host.test!.ids) };
+  },
+
+  // Custom models (issue 7): the page sends the definition of the model it will train, and asks whether the
+  // backend in use can train it (answered before any training starts).
+  useModelDefinition(def: ModelDefinition | null): void {
+    useDefinition(def);
+  },
+
+  modelProblem(def: ModelDefinition, inputShape: [number, number, number], classes: number): string | null {
+    return trainProblem(def.name, def, inputShape, classes);
   },
 
   memory(): { numTensors: number; numBytes: number } {
