@@ -185,6 +185,7 @@ export const api = {
       if (training) {
         training.built.model.dispose();
         training.optimizer.dispose();
+        training = null;
       }
       const built = buildModel({
         name: config.model,
