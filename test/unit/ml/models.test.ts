@@ -128,52 +128,56 @@ describe('backend capability check', () => {
 });
 
 describe('training a defined model with every loss', () => {
-  test.each(LOSS_NAMES)('%s: loss finite and falling, tensor count flat across epochs', async (loss) => {
-    const count = 96;
-    const images = new Uint8Array(count * 64);
-    const labels = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      labels[i] = i % 3;
-      // Class c: a bright horizontal bar at rows 2c..2c+1.
-      for (let p = 0; p < 64; p++) images[i * 64 + p] = p >> 4 === labels[i] ? 230 : (i * 31 + p * 7) % 40;
-    }
-    const split = toDevice({ count, images, labels, shape: [8, 8, 1], numClasses: 3 });
-    const def = definition('Small', [
-      { className: 'Conv2D', config: { filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' } },
-      { className: 'BatchNormalization', config: {} },
-      { className: 'MaxPooling2D', config: {} },
-      { className: 'Dropout', config: { rate: 0.1 } },
-      { className: 'Dense', config: { units: 8, activation: 'relu' } },
-    ]);
-    const cfg: TrainConfig = {
-      ...DEFAULT_TRAIN_CONFIG,
-      model: 'Small',
-      labelLoss: loss,
-      batchSize: 16,
-      numEpochs: 4,
-      logEverySteps: 6,
-    };
-    const built = buildModel({
-      name: 'Small',
-      inputShape: [8, 8, 1],
-      numClasses: 3,
-      seed: 1,
-      definition: def,
-    });
-    const state = newTrainingState(built, cfg);
-    const losses: number[] = [];
-    const tensors: number[] = [];
-    await train(state, split, cfg, {
-      onLog: (l) => losses.push(l.loss),
-      onEpochEnd: (e) => tensors.push(e.numTensors),
-      between: async () => 'continue',
-    });
-    expect(losses).toHaveLength(4);
-    expect(losses.every(Number.isFinite)).toBe(true);
-    expect(losses.at(-1)!).toBeLessThan(losses[0]);
-    expect(new Set(tensors.slice(1)).size).toBe(1);
-    built.model.dispose();
-    state.optimizer.dispose();
-    split.dispose();
-  });
+  test.each(LOSS_NAMES)(
+    '%s: loss finite and falling, tensor count flat across epochs',
+    async (loss) => {
+      const count = 48;
+      const images = new Uint8Array(count * 64);
+      const labels = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
+        labels[i] = i % 3;
+        // Class c: a bright horizontal bar at rows 2c..2c+1.
+        for (let p = 0; p < 64; p++) images[i * 64 + p] = p >> 4 === labels[i] ? 230 : (i * 31 + p * 7) % 40;
+      }
+      const split = toDevice({ count, images, labels, shape: [8, 8, 1], numClasses: 3 });
+      const def = definition('Small', [
+        { className: 'Conv2D', config: { filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' } },
+        { className: 'BatchNormalization', config: {} },
+        { className: 'MaxPooling2D', config: {} },
+        { className: 'Dropout', config: { rate: 0.1 } },
+        { className: 'Dense', config: { units: 8, activation: 'relu' } },
+      ]);
+      const cfg: TrainConfig = {
+        ...DEFAULT_TRAIN_CONFIG,
+        model: 'Small',
+        labelLoss: loss,
+        batchSize: 16,
+        numEpochs: 4,
+        logEverySteps: 3,
+      };
+      const built = buildModel({
+        name: 'Small',
+        inputShape: [8, 8, 1],
+        numClasses: 3,
+        seed: 1,
+        definition: def,
+      });
+      const state = newTrainingState(built, cfg);
+      const losses: number[] = [];
+      const tensors: number[] = [];
+      await train(state, split, cfg, {
+        onLog: (l) => losses.push(l.loss),
+        onEpochEnd: (e) => tensors.push(e.numTensors),
+        between: async () => 'continue',
+      });
+      expect(losses).toHaveLength(4);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(losses.at(-1)!).toBeLessThan(losses[0]);
+      expect(new Set(tensors.slice(1)).size).toBe(1);
+      built.model.dispose();
+      state.optimizer.dispose();
+      split.dispose();
+    },
+    60_000,
+  );
 });
