@@ -84,6 +84,8 @@ describe('custom models', () => {
     await add('Dense');
     await byName(page, 'textbox', 'Layer 3 units').fill('16');
     await byName(page, 'textbox', 'Layer 3 units').press('Tab');
+    await add('BatchNormalization');
+    await add('Dropout');
     expect(await draftRows(page)).toEqual([
       ['input', '28×28×1', '0'],
       ['conv2d_1 (Conv2D)', '26×26×4', '40'],
@@ -91,7 +93,10 @@ describe('custom models', () => {
       // The Dense meets an image: a Flatten is added in front of it, and the editor says so.
       ['flatten_3 (Flatten)', '676', '0'],
       ['dense_4 (Dense)', '16', (676 * 16 + 16).toLocaleString('en')],
-      ['dense_5 (Dense)', '10', '170'],
+      // gamma, beta, moving mean and moving variance per channel, as tfjs's countParams counts them.
+      ['batch_normalization_5 (BatchNormalization)', '16', '64'],
+      ['dropout_6 (Dropout)', '16', '0'],
+      ['dense_7 (Dense)', '10', '170'],
     ]);
     await expect
       .poll(() => page.getByRole('list', { name: 'Layers', exact: true }).textContent())
@@ -107,14 +112,16 @@ describe('custom models', () => {
       'dense_3 (Dense)',
       'max_pooling2d_4 (MaxPooling2D)',
       // After an impossible layer the shapes are unknown, and the output layer takes whatever comes.
-      'dense_5 (Dense)',
+      'batch_normalization_5 (BatchNormalization)',
+      'dropout_6 (Dropout)',
+      'dense_7 (Dense)',
     ]);
     // A pooling layer on a flat vector is impossible: the editor says why, inline.
     await expect
       .poll(() => page.getByRole('list', { name: 'Layers', exact: true }).textContent())
       .toContain('it pools an image (height×width×channels) but gets a flat vector of 16 values');
     await byName(page, 'button', 'Move layer 2 down').click();
-    expect((await draftRows(page)).at(-2)).toEqual(['dense_4 (Dense)', '16', '10,832']);
+    expect((await draftRows(page)).at(-4)).toEqual(['dense_4 (Dense)', '16', '10,832']);
 
     await byName(page, 'textbox', 'Model name').fill('TinyCNN');
     await byName(page, 'button', 'Save model').click();
@@ -140,7 +147,7 @@ describe('custom models', () => {
 
     await byName(page, 'combobox', 'Model').selectOption('TinyCNN');
     expect(await byName(page, 'table', 'Layers of TinyCNN').locator('caption').textContent()).toContain(
-      `${(40 + 676 * 16 + 16 + 170).toLocaleString('en')} parameters`,
+      `${(40 + 676 * 16 + 16 + 64 + 170).toLocaleString('en')} parameters (${(40 + 676 * 16 + 16 + 32 + 170).toLocaleString('en')} trainable)`,
     );
     await page.getByLabel('Batch size', { exact: true }).fill('32');
     await page.getByLabel('Epochs', { exact: true }).fill('3');
@@ -166,13 +173,13 @@ describe('custom models', () => {
     const { page } = s;
     await byName(page, 'combobox', 'Layer type').selectOption('MaxPooling2D');
     await byName(page, 'button', 'Add layer').click();
-    await byName(page, 'textbox', 'Layer 4 pool size').fill('20');
-    await byName(page, 'textbox', 'Layer 4 pool size').press('Tab');
+    await byName(page, 'textbox', 'Layer 6 pool size').fill('20');
+    await byName(page, 'textbox', 'Layer 6 pool size').press('Tab');
     // At the end it meets a flat vector; one up, after the first pooling layer, it meets a 13×13 image.
     await expect
       .poll(() => page.getByRole('list', { name: 'Layers', exact: true }).textContent())
       .toContain('it pools an image (height×width×channels) but gets a flat vector of 16 values');
-    await byName(page, 'button', 'Move layer 4 up').click();
+    for (const n of [6, 5, 4]) await byName(page, 'button', `Move layer ${n} up`).click();
     const inline =
       'its 20×20 pool window does not fit its 13×13 input, so the output would be 0×0 (an empty image)';
     await expect
@@ -210,6 +217,8 @@ describe('custom models', () => {
       'Conv2D',
       'MaxPooling2D',
       'Dense',
+      'BatchNormalization',
+      'Dropout',
     ]);
 
     const picker = page.getByLabel('Import definition', { exact: true });
