@@ -48,6 +48,10 @@ export class AppState {
   models = new ModelLibrary(
     () => modelDataOf(this.splits),
     (what, e) => this.fail(what, e),
+    (def, name, data) =>
+      this.backend
+        ? this.#remote.modelProblem(def, name, data.inputShape, data.numClasses)
+        : Promise.resolve(null),
   );
 
   configProblems = $derived(validateConfig(this.config));

@@ -63,9 +63,32 @@ export class ModelLibrary {
   draftResolved = $derived(resolveModel(this.draft, this.data.inputShape, this.data.numClasses));
   draftNameProblem = $derived.by(() => this.#nameProblem(this.draft.name));
 
-  constructor(data: () => ModelData, fail: (what: string, e: unknown) => void) {
+  #check: (def: ModelDefinition | null, name: string, data: ModelData) => Promise<string | null>;
+
+  constructor(
+    data: () => ModelData,
+    fail: (what: string, e: unknown) => void,
+    check: (
+      def: ModelDefinition | null,
+      name: string,
+      data: ModelData,
+    ) => Promise<string | null> = async () => null,
+  ) {
     this.#data = data;
     this.#fail = fail;
+    this.#check = check;
+  }
+
+  /**
+   * Why the backend in use cannot train `name` on the loaded data (a missing kernel, a layer that does not fit), or
+   * null; asked of the worker so the answer comes before Train is pressed.
+   */
+  async trainProblem(name: string): Promise<string | null> {
+    try {
+      return await this.#check(this.definitionToTrain(name), name, $state.snapshot(this.data) as ModelData);
+    } catch (e) {
+      return (e as Error).message;
+    }
   }
 
   #nameProblem(name: string): string | null {

@@ -258,8 +258,15 @@ export const api = {
     useDefinition(def);
   },
 
-  modelProblem(def: ModelDefinition, inputShape: [number, number, number], classes: number): string | null {
-    return trainProblem(def.name, def, inputShape, classes);
+  modelProblem(
+    def: ModelDefinition | null,
+    name: string,
+    inputShape: [number, number, number],
+    classes: number,
+  ): string | null {
+    // Only once a backend is chosen: asking tfjs for its backend earlier would start one of its own choosing.
+    if (!backend) return null;
+    return trainProblem(name, def ?? undefined, inputShape, classes, backend.name);
   },
 
   memory(): { numTensors: number; numBytes: number } {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { missingKernelsMessage } from '../../../src/lib/ml/capability';
+import { trainProblem } from '../../../src/lib/worker/models';
 import { DEFAULT_TRAIN_CONFIG, LOSS_NAMES, type TrainConfig } from '../../../src/lib/ml/config';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel, KERNEL_L2 } from '../../../src/lib/ml/models';
@@ -124,6 +125,27 @@ describe('backend capability check', () => {
         (k) => k !== 'Conv2DBackpropFilter',
       ),
     ).toBeNull();
+  });
+});
+
+describe('the worker asks before training', () => {
+  test('the backend in use (cpu) can train every preset; LogisticModel has no definition and needs none', () => {
+    for (const [def, input, classes] of cases) expect(trainProblem(def.name, def, input, classes)).toBeNull();
+    expect(trainProblem('LogisticModel', undefined, [28, 28, 1], 10)).toBeNull();
+  });
+
+  test('a backend that registers no kernels is refused with the kernels named', () => {
+    expect(trainProblem('LogisticModel', undefined, [28, 28, 1], 10, 'nokernels')).toBe(
+      'The nokernels backend cannot train "LogisticModel": it lacks the kernels Reshape (needed by flatten_1 (Flatten)); ' +
+        '_FusedMatMul (needed by dense_2 (Dense)); BatchMatMul (needed by dense_2 (Dense)); Softmax (needed by dense_2 (Dense)). ' +
+        'Choose a model without those layers, or use a browser with WebGPU or WebGL.',
+    );
+  });
+
+  test('a saved model that does not fit the loaded data is refused with the layer named', () => {
+    expect(trainProblem('LeNetModel', leNetModel(), [8, 8, 1], 10)).toMatch(
+      /^The model "LeNetModel" cannot be built for this data: Layer 3 \(Conv2D\): its 5×5 kernel does not fit its 4×4 input/,
+    );
   });
 });
 
