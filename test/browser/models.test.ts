@@ -85,6 +85,10 @@ describe('custom models', () => {
     await byName(page, 'textbox', 'Layer 3 units').fill('16');
     await byName(page, 'textbox', 'Layer 3 units').press('Tab');
     await add('BatchNormalization');
+    // Momentum 0.9: after the test's 30 steps the moving statistics that evaluation uses have caught up (0.9^30 ≈
+    // 0.04 of the initial ones left; Keras's 0.99 would leave 0.74).
+    await byName(page, 'textbox', 'Layer 4 momentum').fill('0.9');
+    await byName(page, 'textbox', 'Layer 4 momentum').press('Tab');
     await add('Dropout');
     expect(await draftRows(page)).toEqual([
       ['input', '28×28×1', '0'],
@@ -166,6 +170,7 @@ describe('custom models', () => {
       metrics[cells[0]] = Number(cells[1]);
     }
     // 1,000 validation digits, 10 balanced classes: chance is 0.1.
+    console.log(`TinyCNN after 30 steps on 320 examples: validation accuracy ${metrics.Accuracy}`);
     expect(metrics.Accuracy).toBeGreaterThan(0.5);
   });
 

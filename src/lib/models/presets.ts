@@ -88,7 +88,7 @@ export function convNetModel(): ModelDefinition {
       dense(256),
       dropout(0.5),
     ],
-    '2 × (conv-conv-pool) + dropout + dense 256: about 99.4% on MNIST.',
+    '2 × (conv-conv-pool) + dropout + dense 256, the well-known Keras MNIST network (about 99.4% on the MNIST test set): train it at learning rate 0.001, batch 128, for a few epochs.',
   );
 }
 
