@@ -49,7 +49,7 @@ export default ts.config(
     },
   },
   {
-    files: ['src/lib/tfrecord/**'],
+    files: ['src/lib/tfrecord/**', 'src/lib/models/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -57,7 +57,7 @@ export default ts.config(
           patterns: [
             {
               group: ['@tensorflow/*', 'svelte', 'svelte/*'],
-              message: 'tfrecord/ is pure TypeScript: no tfjs, no Svelte.',
+              message: 'tfrecord/ and models/ are pure TypeScript: no tfjs, no Svelte.',
             },
           ],
         },

@@ -105,5 +105,5 @@ export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainC
 /** The label losses of the starter code's losses.py, in the order the page lists them. */
 export const LOSS_NAMES: readonly LossName[] = ['CrossEntropyLoss', 'SoftmaxLoss', 'HingeLoss'];
 
-/** The models the page offers (names as --model took them). */
-export const MODEL_NAMES: readonly string[] = ['LogisticModel'];
+/** The preset models the page offers (names as --model took them); custom models come after them. */
+export { PRESET_NAMES as MODEL_NAMES } from '../models/presets';

@@ -4,6 +4,15 @@
  * weights_regularizer=l2_regularizer(1e-8)); slim's default initialisers are Glorot-uniform weights and zero biases.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LOGISTIC_MODEL } from '../models/presets';
+import {
+  formatShape,
+  resolveModel,
+  type ModelDefinition,
+  type ResolvedLayer,
+  type Size2,
+} from '../models/spec';
+import { deriveSeed } from './random';
 
 export interface ModelSpec {
   /** The name shown in `Model`, as --model took it. */
@@ -12,6 +21,8 @@ export interface ModelSpec {
   inputShape: [number, number, number];
   numClasses: number;
   seed: number;
+  /** The layers of any model but LogisticModel: a preset's or a custom model's definition. */
+  definition?: ModelDefinition;
 }
 
 export interface BuiltModel {
@@ -38,11 +49,106 @@ function logisticModel(spec: ModelSpec): BuiltModel {
   return { spec, model, regularized: [{ weights: [dense.trainableWeights[0]], l2: 1e-8 }] };
 }
 
-export function buildModel(spec: ModelSpec): BuiltModel {
-  switch (spec.name) {
-    case 'LogisticModel':
-      return logisticModel(spec);
-    default:
-      throw Object.assign(new Error(`model: unknown model "${spec.name}"`), { name: 'ModelError' });
+/** The L2 scale slim's default gives every kernel (weights_regularizer=l2_regularizer(1e-8)); biases are not. */
+export const KERNEL_L2 = 1e-8;
+
+function modelError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'ModelError' });
+}
+
+/** One tfjs layer for a resolved layer; Dense and Conv2D kernels are seeded per position, biases start at zero. */
+function makeLayer(
+  l: ResolvedLayer,
+  seed: number,
+  position: number,
+  inputShape: number[] | undefined,
+): tf.layers.Layer {
+  const c = l.config;
+  // The first layer carries the model's input shape (a separate InputLayer would show up in model.layers).
+  const base = inputShape ? { name: l.name, inputShape } : { name: l.name };
+  const kernel = () => tf.initializers.glorotUniform({ seed: deriveSeed(seed, position) });
+  type Act = Parameters<typeof tf.layers.activation>[0]['activation'];
+  switch (l.className) {
+    case 'Dense':
+      return tf.layers.dense({
+        ...base,
+        units: c.units as number,
+        activation: c.activation as Act,
+        useBias: c.useBias !== false,
+        kernelInitializer: kernel(),
+        biasInitializer: 'zeros',
+      });
+    case 'Conv2D':
+      return tf.layers.conv2d({
+        ...base,
+        filters: c.filters as number,
+        kernelSize: c.kernelSize as Size2,
+        strides: c.strides as Size2,
+        padding: c.padding as 'valid' | 'same',
+        activation: c.activation as Act,
+        useBias: c.useBias !== false,
+        kernelInitializer: kernel(),
+        biasInitializer: 'zeros',
+        dataFormat: 'channelsLast',
+      });
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const args = {
+        ...base,
+        poolSize: c.poolSize as Size2,
+        strides: c.strides as Size2,
+        padding: c.padding as 'valid' | 'same',
+        dataFormat: 'channelsLast' as const,
+      };
+      return l.className === 'MaxPooling2D' ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args);
+    }
+    case 'Flatten':
+      return tf.layers.flatten(base);
+    case 'Reshape':
+      return tf.layers.reshape({ ...base, targetShape: l.outputShape! });
+    case 'Dropout':
+      // No seed: tfjs reuses a seeded dropout's mask on every step.
+      return tf.layers.dropout({ ...base, rate: c.rate as number });
+    case 'BatchNormalization':
+      return tf.layers.batchNormalization({
+        ...base,
+        axis: -1,
+        momentum: c.momentum as number,
+        epsilon: c.epsilon as number,
+      });
+    case 'Activation':
+      return tf.layers.activation({ ...base, activation: c.activation as Act });
   }
+}
+
+/**
+ * Builds a definition into a tf.Sequential, layer for layer as resolveModel resolved it (added Flattens and the
+ * output layer included). An invalid definition throws a ModelError listing its problems.
+ */
+export function buildFromDefinition(spec: ModelSpec, def: ModelDefinition): BuiltModel {
+  const resolved = resolveModel(def, spec.inputShape, spec.numClasses);
+  if (!resolved.ok) throw modelError(`model "${def.name}" cannot be built: ${resolved.errors.join(' ')}`);
+  const model = tf.sequential({ name: def.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' });
+  const kernels: tf.LayerVariable[] = [];
+  resolved.layers.forEach((l, i) => {
+    const layer = makeLayer(l, spec.seed, i, i === 0 ? spec.inputShape : undefined);
+    model.add(layer);
+    if (l.className === 'Dense' || l.className === 'Conv2D') kernels.push(layer.trainableWeights[0]);
+  });
+  const out = model.outputs[0].shape.slice(1) as number[];
+  if (formatShape(out) !== formatShape(resolved.layers.at(-1)!.outputShape))
+    throw modelError(
+      `model "${def.name}": tfjs built output ${formatShape(out)}, expected ${formatShape(resolved.layers.at(-1)!.outputShape)}`,
+    );
+  return { spec, model, regularized: [{ weights: kernels, l2: KERNEL_L2 }] };
+}
+
+export function buildModel(spec: ModelSpec): BuiltModel {
+  if (spec.name === LOGISTIC_MODEL && !spec.definition) return logisticModel(spec);
+  if (spec.definition) {
+    if (spec.definition.name !== spec.name)
+      throw modelError(`model: the definition is for "${spec.definition.name}", not "${spec.name}"`);
+    return buildFromDefinition(spec, spec.definition);
+  }
+  throw modelError(`model: unknown model "${spec.name}" (no definition was given for it)`);
 }

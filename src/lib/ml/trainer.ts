@@ -92,7 +92,9 @@ export interface TrainOptions {
 }
 
 export function fusedApplies(state: TrainingState): boolean {
-  return state.built.spec.name === 'LogisticModel' && FusedLogistic.available();
+  return (
+    state.built.spec.name === 'LogisticModel' && !state.built.spec.definition && FusedLogistic.available()
+  );
 }
 
 /** Adam moments of tfjs's optimizer as host arrays in variable order, or null when it has taken no step. */

@@ -5,6 +5,7 @@
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
+import { ModelLibrary, modelDataOf } from './models.svelte';
 import { TrainingMonitor } from './training.svelte';
 import {
   type BackendInfo,
@@ -65,6 +66,15 @@ export class AppState {
   monitor = new TrainingMonitor();
   /** True while the worker moves to another backend. */
   switchingBackend = $state(false);
+  /** Presets, custom models and the layer editor (issue 7). */
+  models = new ModelLibrary(
+    () => modelDataOf(this.splits),
+    (what, e) => this.fail(what, e),
+    (def, name, data) =>
+      this.backend
+        ? this.#remote.modelProblem(def, name, data.inputShape, data.numClasses)
+        : Promise.resolve(null),
+  );
 
   configProblems = $derived(validateConfig(this.config));
   canTrain = $derived(
@@ -123,6 +133,7 @@ export class AppState {
   }
 
   async init(): Promise<void> {
+    void this.models.load();
     try {
       const handle = this.#handle;
       this.backend = await this.#remote.init(
@@ -240,6 +251,7 @@ export class AppState {
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
     try {
+      await this.#remote.useModelDefinition(this.models.definitionToTrain(this.config.model));
       const outcome = await this.#remote.train(
         $state.snapshot(this.config),
         proxy({

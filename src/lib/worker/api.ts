@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { cannotTrainOn, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { toDevice, type DeviceSplit } from '../ml/data';
+import type { ModelDefinition } from '../models/spec';
+import { assertTrainable, definitionFor, definitionKey, trainProblem, useDefinition } from './models';
 import {
   evaluate,
   predict,
@@ -60,6 +62,7 @@ const device: Partial<Record<SplitName, DeviceSplit>> = {};
 let packedTrain: PackedSplit | null = null;
 let training: TrainingState | null = null;
 let trainingConfig: TrainConfig | null = null;
+let trainingModelKey = '';
 let running = false;
 let paused = false;
 let stopRequested = false;
@@ -282,20 +285,29 @@ export const api = {
     const data = deviceSplit('train', classes);
     if (!data.y)
       throw new WorkerError('DataError', 'The training data has no labels: there is nothing to learn from.');
+    const definition = definitionFor(config.model);
+    assertTrainable(config.model, definition, data.shape, classes);
+    const modelKey = definitionKey(config.model, definition);
     const startNew =
       config.startNewModel ||
       !training ||
       trainingConfig?.model !== config.model ||
+      trainingModelKey !== modelKey ||
       training.built.model.outputs[0].shape[1] !== classes;
     if (startNew) {
-      if (training) disposeTrainingState(training);
+      if (training) {
+        disposeTrainingState(training);
+        training = null;
+      }
       const built = buildModel({
         name: config.model,
         inputShape: data.shape,
         numClasses: classes,
         seed: config.seed,
+        definition,
       });
       training = newTrainingState(built, config);
+      trainingModelKey = modelKey;
     }
     const unsupported = backend ? cannotTrainOn(backend.name, training!.built.model) : null;
     if (unsupported) throw new WorkerError('ConfigError', unsupported);
@@ -461,6 +473,23 @@ export const api = {
       if (snapshot) training = await restoreTraining(snapshot, trainingConfig ?? DEFAULT_TRAIN_CONFIG);
     }
     return backend;
+  },
+
+  // Custom models (issue 7): the page sends the definition of the model it will train, and asks whether the
+  // backend in use can train it (answered before any training starts).
+  useModelDefinition(def: ModelDefinition | null): void {
+    useDefinition(def);
+  },
+
+  modelProblem(
+    def: ModelDefinition | null,
+    name: string,
+    inputShape: [number, number, number],
+    classes: number,
+  ): string | null {
+    // Only once a backend is chosen: asking tfjs for its backend earlier would start one of its own choosing.
+    if (!backend) return null;
+    return trainProblem(name, def ?? undefined, inputShape, classes, backend.name);
   },
 
   memory(): { numTensors: number; numBytes: number } {

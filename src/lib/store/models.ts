@@ -1,0 +1,78 @@
+/**
+ * Custom model definitions in IndexedDB: their own small database ('pagetrain-models'), one record per name.
+ * Records carry a version and are validated on load; one that fails is skipped and reported, never trusted.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
+
+const DB_NAME = 'pagetrain-models';
+const RECORD_VERSION = 1;
+
+interface StoredDefinition {
+  version: number;
+  name: string;
+  savedAt: number;
+  definition: ModelDefinition;
+}
+
+interface ModelsDB extends DBSchema {
+  definitions: { key: string; value: StoredDefinition };
+}
+
+let db: Promise<IDBPDatabase<ModelsDB>> | null = null;
+
+function open(): Promise<IDBPDatabase<ModelsDB>> {
+  db ??= openDB<ModelsDB>(DB_NAME, 1, {
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) d.createObjectStore('definitions', { keyPath: 'name' });
+    },
+  });
+  return db;
+}
+
+function storageError(e: unknown, what: string): Error {
+  const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
+  return Object.assign(
+    new Error(
+      quota
+        ? `The browser's storage for this page is full, so ${what} failed. Delete saved models or checkpoints you no longer need.`
+        : `${what} failed: ${(e as Error).message}`,
+    ),
+    { name: 'StorageError' },
+  );
+}
+
+/** Every saved definition, by name; `skipped` lists records that no longer validate. */
+export async function loadDefinitions(): Promise<{ definitions: ModelDefinition[]; skipped: string[] }> {
+  const records = await (await open()).getAll('definitions');
+  const definitions: ModelDefinition[] = [];
+  const skipped: string[] = [];
+  for (const r of records) {
+    try {
+      if (r.version !== RECORD_VERSION) throw new Error(`record version ${r.version}`);
+      definitions.push(parseDefinition(stringifyDefinition(r.definition), `saved model "${r.name}"`));
+    } catch (e) {
+      skipped.push(`${r.name}: ${(e as Error).message}`);
+    }
+  }
+  definitions.sort((a, b) => a.name.localeCompare(b.name));
+  return { definitions, skipped };
+}
+
+export async function saveDefinition(def: ModelDefinition): Promise<void> {
+  try {
+    await (
+      await open()
+    ).put('definitions', { version: RECORD_VERSION, name: def.name, savedAt: Date.now(), definition: def });
+  } catch (e) {
+    throw storageError(e, `Saving the model "${def.name}"`);
+  }
+}
+
+export async function deleteDefinition(name: string): Promise<void> {
+  try {
+    await (await open()).delete('definitions', name);
+  } catch (e) {
+    throw storageError(e, `Deleting the model "${name}"`);
+  }
+}

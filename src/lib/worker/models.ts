@@ -1,0 +1,58 @@
+/**
+ * The worker's side of custom models: the definition of the model `Model` names (sent by the page before each run),
+ * and the check that the backend in use can train it, made before the first step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { missingKernelsMessage } from '../ml/capability';
+import { LOGISTIC_MODEL, logisticDefinition } from '../models/presets';
+import { resolveModel, type ModelDefinition, type Shape } from '../models/spec';
+
+let current: ModelDefinition | null = null;
+
+function modelError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'ModelError' });
+}
+
+/** Remembers the definition the next run of `def.name` builds (null: LogisticModel, built by its own function). */
+export function useDefinition(def: ModelDefinition | null): void {
+  current = def ? structuredClone(def) : null;
+}
+
+/** The definition for `name`, or undefined for LogisticModel; a ModelError when the page sent none for it. */
+export function definitionFor(name: string): ModelDefinition | undefined {
+  if (current?.name === name) return current;
+  if (name === LOGISTIC_MODEL) return undefined;
+  throw modelError(`There is no definition for the model "${name}": choose it again in Model.`);
+}
+
+/** A key that changes whenever the model to build changes, so a changed definition starts fresh weights. */
+export function definitionKey(name: string, def: ModelDefinition | undefined): string {
+  return def ? JSON.stringify(def.layers) + name : name;
+}
+
+/**
+ * Null when `def` (LogisticModel when undefined) can be built for the data and trained on the backend in use;
+ * otherwise the plain-language reason.
+ */
+export function trainProblem(
+  name: string,
+  def: ModelDefinition | undefined,
+  inputShape: Shape,
+  numClasses: number,
+  backend: string = tf.getBackend(),
+): string | null {
+  const resolved = resolveModel(def ?? { ...logisticDefinition(), name }, inputShape, numClasses);
+  if (!resolved.ok) return `The model "${name}" cannot be built for this data: ${resolved.errors.join(' ')}`;
+  return missingKernelsMessage(resolved, backend);
+}
+
+/** Throws a ModelError with trainProblem's reason; call before training starts. */
+export function assertTrainable(
+  name: string,
+  def: ModelDefinition | undefined,
+  inputShape: Shape,
+  numClasses: number,
+): void {
+  const problem = trainProblem(name, def, inputShape, numClasses);
+  if (problem) throw modelError(problem);
+}
