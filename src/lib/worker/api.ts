@@ -23,6 +23,7 @@ import {
   SPLITS,
   type LoadProgress,
   type PredictResult,
+  type Progress,
   type SplitName,
   type SplitSummary,
   type TrainCallbacks,
@@ -61,8 +62,31 @@ function nextTurn(): Promise<void> {
   });
 }
 
+/**
+ * Progress goes to the page at most every PROGRESS_MS (a fused step can take a few ms: one message each would keep
+ * the main thread busy), and always when the run pauses or ends, so the page shows the step it holds at.
+ */
+const PROGRESS_MS = 100;
+let pendingProgress: { send: () => void } | null = null;
+let lastProgressAt = 0;
+
+function progressThrottle(send: (p: Progress) => void): (p: Progress) => void {
+  return (p) => {
+    pendingProgress = { send: () => send(p) };
+    const now = performance.now();
+    if (now - lastProgressAt >= PROGRESS_MS) flushProgress();
+  };
+}
+
+function flushProgress(): void {
+  lastProgressAt = performance.now();
+  pendingProgress?.send();
+  pendingProgress = null;
+}
+
 async function between(): Promise<'continue' | 'stop'> {
   await nextTurn();
+  if (paused) flushProgress();
   while (paused && !stopRequested) await new Promise<void>((resolve) => (wakeUp = resolve));
   return stopRequested ? 'stop' : 'continue';
 }
@@ -224,7 +248,7 @@ export const api = {
         {
           // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
           onLog: (log) => void callbacks.onLog(log),
-          onProgress: (p) => void callbacks.onProgress(p),
+          onProgress: progressThrottle((p) => void callbacks.onProgress(p)),
           onEpochEnd: (e) => void callbacks.onEpochEnd(e),
           between,
         },
@@ -234,6 +258,7 @@ export const api = {
         },
       );
     } finally {
+      flushProgress();
       running = false;
       paused = false;
     }
