@@ -47,8 +47,14 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
         node,
       );
     };
-    $effect(() => {
-      const input = get();
+    // Each chart redraws in a task of its own, after the update that brought its points: four charts redrawn in
+    // the same task as Svelte's flush can add up to a long task on a busy machine.
+    let pending: ChartInput | null = null;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const draw = () => {
+      timer = null;
+      const input = pending!;
+      pending = null;
       const k = input.map((s) => s.spec.key).join('|');
       if (!plot || k !== keys) {
         keys = k;
@@ -56,10 +62,15 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
       } else {
         plot.setData(align(input));
       }
+    };
+    $effect(() => {
+      pending = get();
+      timer ??= setTimeout(draw, 0);
     });
     const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height: 160 }));
     resize.observe(node);
     return () => {
+      if (timer !== null) clearTimeout(timer);
       resize.disconnect();
       plot?.destroy();
       plot = null;

@@ -28,6 +28,17 @@ async function progressValue(page: Page): Promise<number> {
   );
 }
 
+/** Main-thread tasks over 50 ms that started between t0 and t1 (performance.now() of the page). */
+async function longTasks(page: Page, t0: number, t1: number): Promise<{ start: number; duration: number }[]> {
+  return page.evaluate(
+    ([from, to]) =>
+      (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
+        (t) => t.start >= from && t.start <= to && t.duration > 50,
+      ),
+    [t0, t1],
+  );
+}
+
 /** Opens the Advanced settings if they are closed. */
 async function openAdvanced(page: Page): Promise<void> {
   if (!(await page.getByLabel('Seed', { exact: true }).isVisible()))
@@ -145,17 +156,18 @@ describe('training engine', () => {
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     const paused = await waitForStatus(page, /Paused at step \d+/);
     const pausedAt = Number(/Paused at step (\d+)/.exec(paused)![1]);
+    // The worker sends its progress when it pauses; then nothing moves.
+    await expect.poll(() => progressValue(page), { timeout: 10_000 }).toBe(pausedAt);
     const a = await progressValue(page);
     await page.waitForTimeout(1000);
     const b = await progressValue(page);
     expect(b).toBe(a);
-    expect(a).toBe(pausedAt);
 
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
     await waitForStatus(page, new RegExp(`Resumed at step ${pausedAt}`));
     const log = await waitForStatus(page, /Done training -- epoch limit reached\. 48 steps, 3 epochs\./);
     const t1 = await page.evaluate(() => performance.now());
-    expect(await progressValue(page)).toBe(48);
+    await expect.poll(() => progressValue(page), { timeout: 10_000 }).toBe(48);
 
     const lines = stepLines(log, before);
     expect(lines.map((l) => l.step)).toEqual([10, 20, 30, 40]);
@@ -175,14 +187,25 @@ describe('training engine', () => {
     // The charts carry a text summary for screen readers.
     expect(await page.getByText(/^Loss\. training loss: 4 points/).count()).toBe(1);
 
-    const long = await page.evaluate(
-      ([from, to]) =>
-        (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
-          (t) => t.start >= from && t.start <= to,
-        ),
-      [t0, t1],
-    );
-    expect(long.filter((t) => t.duration > 50)).toEqual([]);
+    // Chromium times a long task by the wall clock, so on a machine shared by many busy processes a task can be
+    // stretched past 50 ms by preemption alone. A page that blocks its main thread while training (tfjs on the
+    // main thread, heavy work per step) does so in every run; preemption does not. So a window with long tasks gets
+    // one more run, and the check fails when both have them.
+    const first = await longTasks(page, t0, t1);
+    if (first.length) {
+      // The same 3 epochs again from fresh weights (the next test continues from step 48).
+      const before2 = (await statusText(page)).length;
+      const t2 = await page.evaluate(() => performance.now());
+      await page.getByRole('button', { name: 'Train', exact: true }).click();
+      await expect
+        .poll(async () => (await statusText(page)).slice(before2).includes('Done training'), {
+          timeout: 120_000,
+        })
+        .toBe(true);
+      const t3 = await page.evaluate(() => performance.now());
+      const second = await longTasks(page, t2, t3);
+      expect(second, `long tasks in both runs; the first had ${JSON.stringify(first)}`).toEqual([]);
+    }
   });
 
   test('Train again without "Start new model" continues the model; Stop while paused keeps it usable', async () => {
@@ -212,7 +235,9 @@ describe('training engine', () => {
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect
-      .poll(async () => (await statusText(page)).match(/Done training -- stopped by user/g)?.length ?? 0)
+      .poll(async () => (await statusText(page)).match(/Done training -- stopped by user/g)?.length ?? 0, {
+        timeout: 60_000,
+      })
       .toBe(2);
     await expect.poll(() => page.getByRole('button', { name: 'Train', exact: true }).isEnabled()).toBe(true);
     expect(s.pageErrors).toEqual([]);

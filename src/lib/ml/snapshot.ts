@@ -21,6 +21,7 @@ export interface TrainingSnapshot {
   iterations: number;
   globalStep: number;
   epoch: number;
+  epochOffset: number;
 }
 
 export async function snapshotTraining(state: TrainingState): Promise<TrainingSnapshot> {
@@ -49,6 +50,8 @@ export async function snapshotTraining(state: TrainingState): Promise<TrainingSn
   } else {
     const named = await state.optimizer.getWeights();
     iterations = (await named[0].tensor.data())[0];
+    // getWeights makes a fresh scalar for the iteration count each call.
+    named[0].tensor.dispose();
     moments = await Promise.all(
       named.slice(1).map(async (w) => ({
         name: w.name,
@@ -64,6 +67,7 @@ export async function snapshotTraining(state: TrainingState): Promise<TrainingSn
     iterations,
     globalStep: state.globalStep,
     epoch: state.epoch,
+    epochOffset: state.epochOffset,
   };
 }
 
@@ -84,5 +88,6 @@ export async function restoreTraining(snap: TrainingSnapshot, config: TrainConfi
   }
   state.globalStep = snap.globalStep;
   state.epoch = snap.epoch;
+  state.epochOffset = snap.epochOffset;
   return state;
 }

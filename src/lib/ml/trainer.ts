@@ -67,13 +67,15 @@ export interface TrainingState {
   optimizer: tf.AdamOptimizer;
   globalStep: number;
   epoch: number;
+  /** Examples of the current epoch already trained on: a run stopped mid-epoch resumes there, same order. */
+  epochOffset: number;
   fused: FusedLogistic | null;
 }
 
 export function newTrainingState(built: BuiltModel, config: TrainConfig): TrainingState {
   // TensorFlow's AdamOptimizer defaults: beta1 0.9, beta2 0.999, epsilon 1e-8 (tfjs would pick 1e-7).
   const optimizer = tf.train.adam(config.baseLearningRate, 0.9, 0.999, 1e-8);
-  return { built, optimizer, globalStep: 0, epoch: 0, fused: null };
+  return { built, optimizer, globalStep: 0, epoch: 0, epochOffset: 0, fused: null };
 }
 
 export function disposeTrainingState(state: TrainingState): void {
@@ -103,6 +105,8 @@ async function optimizerMoments(
 ): Promise<{ m: Float32Array[]; v: Float32Array[]; iterations: number } | null> {
   const weights = await state.optimizer.getWeights();
   const iterations = (await weights[0].tensor.data())[0];
+  // getWeights makes a fresh scalar for the iteration count each call.
+  weights[0].tensor.dispose();
   const rest = weights.slice(1);
   if (rest.length === 0) return null;
   const half = rest.length / 2;
@@ -320,7 +324,8 @@ export async function train(
         orderTensor?.dispose();
         orderTensor = tf.tensor1d(order, 'int32');
       }
-      for (let start = 0; start < data.count; start += bs) {
+      // A run stopped mid-epoch left its place; a change of batch size keeps the place in examples.
+      for (let start = Math.min(state.epochOffset, data.count); start < data.count; start += bs) {
         if ((await hooks.between()) === 'stop') return finish('stopped');
         if (runSteps >= totalSteps) return finish('max-steps');
 
@@ -335,6 +340,7 @@ export async function train(
           ? await fusedStep(start, n, learningRate, wantLog)
           : genericStep(batch, wantLog);
         state.globalStep = step;
+        state.epochOffset = start + n;
         runSteps++;
         examplesSinceSync += n;
         hooks.onProgress?.({ step, epoch: state.epoch, totalSteps, runSteps });
@@ -365,6 +371,7 @@ export async function train(
         }
       }
       state.epoch++;
+      state.epochOffset = 0;
       const mem = tf.memory();
       hooks.onEpochEnd?.({ epoch: state.epoch, numTensors: mem.numTensors, numBytes: mem.numBytes });
     }

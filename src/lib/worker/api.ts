@@ -38,6 +38,7 @@ import {
   type LoadOptions,
   type LoadProgress,
   type PredictResult,
+  type Progress,
   type SplitName,
   type SplitSummary,
   type TrainCallbacks,
@@ -87,8 +88,31 @@ function nextTurn(): Promise<void> {
   });
 }
 
+/**
+ * Progress goes to the page at most every PROGRESS_MS (a fused step can take a few ms: one message each would keep
+ * the main thread busy), and always when the run pauses or ends, so the page shows the step it holds at.
+ */
+const PROGRESS_MS = 100;
+let pendingProgress: { send: () => void } | null = null;
+let lastProgressAt = 0;
+
+function progressThrottle(send: (p: Progress) => void): (p: Progress) => void {
+  return (p) => {
+    pendingProgress = { send: () => send(p) };
+    const now = performance.now();
+    if (now - lastProgressAt >= PROGRESS_MS) flushProgress();
+  };
+}
+
+function flushProgress(): void {
+  lastProgressAt = performance.now();
+  pendingProgress?.send();
+  pendingProgress = null;
+}
+
 async function between(): Promise<'continue' | 'stop'> {
   await nextTurn();
+  if (paused) flushProgress();
   while (paused && !stopRequested) await new Promise<void>((resolve) => (wakeUp = resolve));
   return stopRequested ? 'stop' : 'continue';
 }
@@ -338,11 +362,15 @@ export const api = {
         {
           // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
           onLog: (log) => void callbacks.onLog(log),
-          onProgress: (p) => {
-            if (evaluating && config.evalEverySteps > 0 && p.step % config.evalEverySteps === 0)
-              evalDue = true;
-            void callbacks.onProgress(p);
-          },
+          onProgress: (() => {
+            // The page hears of progress at most every PROGRESS_MS; evaluations are scheduled on every step.
+            const send = progressThrottle((p) => void callbacks.onProgress(p));
+            return (p: Progress) => {
+              if (evaluating && config.evalEverySteps > 0 && p.step % config.evalEverySteps === 0)
+                evalDue = true;
+              send(p);
+            };
+          })(),
           onEpochEnd: (e) => {
             if (evaluating && config.evalEverySteps === 0) evalDue = true;
             void callbacks.onEpochEnd(e);
@@ -360,6 +388,7 @@ export const api = {
       if (evalDue) await evalNow();
       return outcome;
     } finally {
+      flushProgress();
       running = false;
       paused = false;
     }
