@@ -5,6 +5,7 @@
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote } from '../worker/client';
+import { PersistState } from './persist.svelte';
 import {
   type BackendInfo,
   type EvalResult,
@@ -57,11 +58,16 @@ export class AppState {
   );
   canPredict = $derived(this.hasModel && !!this.splits.test && this.phase === 'idle' && this.job === null);
 
+  /** Saved runs, checkpoints and model files (issue 6). */
+  readonly persist: PersistState;
+
   constructor() {
     this.#remote = startWorker().remote;
+    this.persist = new PersistState(this, this.#remote);
   }
 
   async init(): Promise<void> {
+    void this.persist.init();
     try {
       this.backend = await this.#remote.init('webgpu');
     } catch (e) {
@@ -126,7 +132,8 @@ export class AppState {
     if (!this.canTrain) return;
     this.error = null;
     this.phase = 'training';
-    this.logs = [];
+    // Continuing a model (start_new_model off) continues its curve.
+    if (this.config.startNewModel) this.logs = [];
     this.progress = null;
     this.#status(
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,

@@ -4,13 +4,23 @@
  * Long jobs report through callback proxies and send only what is new (this step's figures, not the history).
  */
 import * as tf from '@tensorflow/tfjs';
+import * as Comlink from 'comlink';
 import { initBackend, type BackendInfo, type BackendName } from '../ml/backend';
-import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../ml/config';
 import { toDevice, type DeviceSplit } from '../ml/data';
 import { evaluate, predict, predictionsCsv, type EvalResult } from '../ml/evaluate';
 import { buildModel } from '../ml/models';
 import { newTrainingState, train, type TrainOutcome, type TrainingState } from '../ml/trainer';
 import { readSplit } from '../tfrecord';
+import * as persist from './persist';
+import type {
+  ImportResult,
+  ModelFile,
+  PersistListener,
+  PersistPolicy,
+  RestoreResult,
+  StorageListing,
+} from './persist-types';
 import {
   SPLITS,
   type LoadProgress,
@@ -101,6 +111,16 @@ function requireModel(): TrainingState {
   return training;
 }
 
+/** Replaces the model in memory, freeing the old one's tensors. */
+function replaceTraining(next: TrainingState, config: TrainConfig): void {
+  if (training) {
+    training.built.model.dispose();
+    training.optimizer.dispose();
+  }
+  training = next;
+  trainingConfig = config;
+}
+
 function checkIdle(what: string): void {
   if (running)
     throw new WorkerError('StateError', `Cannot ${what} while training is running: pause or stop it first.`);
@@ -126,6 +146,7 @@ export const api = {
     const loaded = await readSplit(files, {
       onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
     });
+    await persist.noteDataset(split, files);
     host[split] = loaded;
     device[split]?.dispose();
     delete device[split];
@@ -179,26 +200,43 @@ export const api = {
         training.built.model.dispose();
         training.optimizer.dispose();
       }
-      const built = buildModel({
-        name: config.model,
-        inputShape: data.shape,
-        numClasses: classes,
-        seed: config.seed,
-      });
+      const built =
+        (await persist.buildImported(config.model)) ??
+        buildModel({
+          name: config.model,
+          inputShape: data.shape,
+          numClasses: classes,
+          seed: config.seed,
+        });
       training = newTrainingState(built, config);
     }
     trainingConfig = config;
+    const mismatch = persist.inputMismatch(training!.built.model, data.shape);
+    if (mismatch) throw new WorkerError('ModelError', `Cannot train ${config.model}: ${mismatch}.`);
+    persist.beginTraining(config, startNew);
     running = true;
     paused = false;
     stopRequested = false;
     try {
-      return await train(training!, data, config, {
+      const state = training!;
+      const outcome = await train(state, data, config, {
         // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
-        onLog: (log) => void callbacks.onLog(log),
+        onLog: (log) => {
+          persist.recordLog(log);
+          void callbacks.onLog(log);
+        },
         onProgress: (p) => void callbacks.onProgress(p),
         onEpochEnd: (e) => void callbacks.onEpochEnd(e),
-        between,
+        between: async () => {
+          const next = await between();
+          if (next === 'continue')
+            await persist.maybeCheckpoint(state, config, learningRateAt(config, state.globalStep));
+          return next;
+        },
       });
+      const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
+      await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
+      return outcome;
     } finally {
       running = false;
       paused = false;
@@ -224,13 +262,15 @@ export const api = {
     checkIdle('evaluate');
     const state = requireModel();
     const classes = state.built.model.outputs[0].shape[1] as number;
-    return evaluate(
+    const result = await evaluate(
       state.built.model,
       deviceSplit('validation', classes),
       trainingConfig!.labelLoss,
       2,
       onProgress,
     );
+    persist.recordEvaluation({ ...result.metrics }, state.globalStep);
+    return result;
   },
 
   async predict(onProgress?: (done: number, total: number) => void): Promise<PredictResult> {
@@ -240,6 +280,70 @@ export const api = {
     const split = deviceSplit('test', classes);
     const { classes: predicted } = await predict(state.built.model, split, onProgress);
     return { count: predicted.length, csv: predictionsCsv(predicted, host.test!.ids) };
+  },
+
+  // --- Persistence (issue 6): runs, checkpoints, model files; IndexedDB lives in this worker ---
+  async storage(): Promise<StorageListing> {
+    return persist.listing();
+  },
+
+  watchStorage(listener: PersistListener): void {
+    persist.subscribe(listener);
+  },
+
+  setCheckpointPolicy(p: Partial<PersistPolicy>): PersistPolicy {
+    return persist.setPolicy(p);
+  },
+
+  /** Loads a checkpoint's weights, Adam state, step and epoch; Train with start_new_model off continues it. */
+  async restoreCheckpoint(id: string): Promise<RestoreResult> {
+    checkIdle('restore a checkpoint');
+    const r = await persist.restore(id);
+    replaceTraining(r.state, r.config);
+    return { step: r.state.globalStep, epoch: r.state.epoch, config: r.config, run: r.run };
+  },
+
+  async deleteCheckpoint(id: string): Promise<void> {
+    await persist.remove(id);
+  },
+
+  async pinCheckpoint(id: string, pinned: boolean): Promise<void> {
+    await persist.pin(id, pinned);
+  },
+
+  async deleteRun(id: string): Promise<void> {
+    await persist.removeRun(id);
+  },
+
+  async checkpointFiles(id: string): Promise<ModelFile[]> {
+    const files = await persist.checkpointFiles(id);
+    return Comlink.transfer(
+      files,
+      files.map((f) => f.data),
+    );
+  },
+
+  /** The current model as TensorFlow.js layers files plus its training state. */
+  async exportModel(): Promise<ModelFile[]> {
+    checkIdle('export the model');
+    const state = requireModel();
+    const files = await persist.exportFiles(
+      state,
+      trainingConfig!,
+      learningRateAt(trainingConfig!, state.globalStep),
+    );
+    return Comlink.transfer(
+      files,
+      files.map((f) => f.data),
+    );
+  },
+
+  /** Uploaded model.json (+ weights, + training state) becomes the current model, named for `Model`. */
+  async importModel(files: File[], current: TrainConfig): Promise<ImportResult> {
+    checkIdle('import a model');
+    const r = await persist.importModel(files, current);
+    replaceTraining(r.state, r.config);
+    return { name: r.name, withWeights: r.withWeights, step: r.state.globalStep, config: r.config };
   },
 
   memory(): { numTensors: number; numBytes: number } {
