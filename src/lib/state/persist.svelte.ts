@@ -10,6 +10,8 @@ import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../
 import type { StepLog } from '../worker/types';
 import type { AppState } from './app.svelte';
 
+const POLICY_KEY = 'pagetrain.checkpointPolicy';
+
 export interface StorageFigures {
   usage: number;
   quota: number;
@@ -58,6 +60,13 @@ export class PersistState {
         },
       }),
     );
+    // The policy is a page setting: kept in localStorage so a reload keeps it, handed to the worker at start.
+    try {
+      const saved = JSON.parse(localStorage.getItem(POLICY_KEY) ?? 'null') as Partial<PersistPolicy> | null;
+      if (saved) this.policy = await this.#remote.setCheckpointPolicy(saved);
+    } catch (e) {
+      console.warn('pagetrain: ignoring the saved checkpoint settings', e);
+    }
     await this.refresh();
   }
 
@@ -119,6 +128,7 @@ export class PersistState {
   async setPolicy(p: Partial<PersistPolicy>): Promise<void> {
     await this.#job('Could not change the checkpoint settings', async () => {
       this.policy = await this.#remote.setCheckpointPolicy(p);
+      localStorage.setItem(POLICY_KEY, JSON.stringify(this.policy));
     });
   }
 
@@ -196,7 +206,7 @@ export class PersistState {
         this.#app.hasModel = true;
         this.#app.evaluation = null;
         this.#note(
-          `Imported ${r.name} ${r.withWeights ? `with its weights (step ${r.step}): Train fine-tunes it` : 'without weights: Train starts it from fresh weights'}.`,
+          `Loaded ${r.name} ${r.withWeights ? `with its weights (step ${r.step}): Train fine-tunes it` : 'without weights: Train starts it from fresh weights'}.`,
         );
       },
     );
