@@ -62,12 +62,14 @@ export interface TrainingState {
   optimizer: tf.AdamOptimizer;
   globalStep: number;
   epoch: number;
+  /** Examples of the current epoch already trained on: a run stopped mid-epoch resumes at the next batch. */
+  epochExamples?: number;
 }
 
 export function newTrainingState(built: BuiltModel, config: TrainConfig): TrainingState {
   // TensorFlow's AdamOptimizer defaults: beta1 0.9, beta2 0.999, epsilon 1e-8 (tfjs would pick 1e-7).
   const optimizer = tf.train.adam(config.baseLearningRate, 0.9, 0.999, 1e-8);
-  return { built, optimizer, globalStep: 0, epoch: 0 };
+  return { built, optimizer, globalStep: 0, epoch: 0, epochExamples: 0 };
 }
 
 export function formatStepLine(
@@ -130,7 +132,7 @@ export async function train(
 
   while (state.epoch < lastEpoch) {
     const order = epochOrder(data.count, config.seed, state.epoch);
-    for (let start = 0; start < data.count; start += bs) {
+    for (let start = state.epochExamples ?? 0; start < data.count; start += bs) {
       if ((await hooks.between()) === 'stop') return finish('stopped');
       if (runSteps >= totalSteps) return finish('max-steps');
 
@@ -167,6 +169,7 @@ export async function train(
       });
       indices.dispose();
       state.globalStep = step;
+      state.epochExamples = start + n;
       runSteps++;
       examplesSinceSync += n;
       hooks.onProgress?.({ step, epoch: state.epoch, totalSteps, runSteps });
@@ -202,6 +205,7 @@ export async function train(
       }
     }
     state.epoch++;
+    state.epochExamples = 0;
     const mem = tf.memory();
     hooks.onEpochEnd?.({ epoch: state.epoch, numTensors: mem.numTensors, numBytes: mem.numBytes });
   }

@@ -64,6 +64,8 @@ export interface CheckpointRecord {
   runId: string;
   step: number;
   epoch: number;
+  /** Examples of `epoch` already trained on: resuming continues that epoch's shuffle at the next batch. */
+  epochExamples: number;
   learningRate: number;
   reason: CheckpointReason;
   createdAt: number;
@@ -214,6 +216,7 @@ export function validateCheckpoint(v: unknown): Validated<CheckpointRecord> {
       runId: isStr,
       step: isCount,
       epoch: isCount,
+      epochExamples: isCount,
       learningRate: isNum,
       createdAt: isNum,
       pinned: (p) => typeof p === 'boolean',

@@ -9,7 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../ml/config';
 import type { BuiltModel } from '../ml/models';
-import { newTrainingState, type StepLog, type TrainingState } from '../ml/trainer';
+import {
+  captureState,
+  loadModel,
+  rebuiltRegularized,
+  restoreState,
+} from '../ml/snapshot';
+import type { StepLog, TrainingState } from '../ml/trainer';
 import * as store from '../store/db';
 import {
   RECORD_VERSION,
@@ -162,52 +168,6 @@ export function flush(): Promise<void> {
   return writes;
 }
 
-async function encode(tensors: { name: string; tensor: tf.Tensor }[]): Promise<WeightBuffer> {
-  const { data, specs } = await tf.io.encodeWeights(tensors);
-  return {
-    data,
-    specs: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype as WeightSpec['dtype'] })),
-  };
-}
-
-async function serializeModel(model: tf.LayersModel): Promise<CheckpointRecord['model']> {
-  let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const a = artifacts as unknown as tf.io.ModelArtifacts;
-  return {
-    topology: a.modelTopology as Record<string, unknown>,
-    weights: {
-      specs: (a.weightSpecs ?? []).map((s) => ({
-        name: s.name,
-        shape: s.shape,
-        dtype: s.dtype as WeightSpec['dtype'],
-      })),
-      data: tf.io.concatenateArrayBuffers(a.weightData ?? []),
-    },
-  };
-}
-
-async function serializeOptimizer(optimizer: tf.AdamOptimizer): Promise<WeightBuffer> {
-  const named = await optimizer.getWeights();
-  try {
-    return await encode(named);
-  } finally {
-    named[0]?.tensor.dispose(); // `iter` is a fresh scalar; the moments are the optimizer's own variables.
-  }
-}
-
-function regularizedIndices(built: BuiltModel): CheckpointRecord['regularized'] {
-  const all = built.model.weights;
-  return built.regularized.flatMap((r) =>
-    r.weights.map((w) => ({ index: all.indexOf(w), l2: r.l2 })).filter((x) => x.index >= 0),
-  );
-}
-
 async function snapshot(
   state: TrainingState,
   config: TrainConfig,
@@ -215,26 +175,19 @@ async function snapshot(
   learningRate: number,
 ): Promise<CheckpointRecord> {
   // Reading the weights back waits for the GPU to finish the steps queued so far.
-  const [model, optimizer] = await Promise.all([
-    serializeModel(state.built.model),
-    serializeOptimizer(state.optimizer),
-  ]);
+  const snap = await captureState(state);
   const last = run?.history.at(-1);
   return {
     version: RECORD_VERSION,
     id: crypto.randomUUID(),
     runId: run!.id,
-    step: state.globalStep,
-    epoch: state.epoch,
+    ...snap,
     learningRate,
     reason,
     createdAt: Date.now(),
     pinned: false,
     metrics: last && last.step <= state.globalStep ? last : null,
     config,
-    model,
-    optimizer,
-    regularized: regularizedIndices(state.built),
   };
 }
 
@@ -282,46 +235,6 @@ export async function listing(): Promise<StorageListing> {
   return { ...l, policy: { ...policy }, currentRunId: run?.id ?? null };
 }
 
-async function loadModel(
-  topology: Record<string, unknown>,
-  weights: WeightBuffer | null,
-): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(
-    tf.io.fromMemory(
-      weights
-        ? { modelTopology: topology, weightSpecs: weights.specs, weightData: weights.data }
-        : { modelTopology: topology },
-    ),
-  );
-}
-
-function rebuiltRegularized(
-  model: tf.LayersModel,
-  reg: CheckpointRecord['regularized'],
-): BuiltModel['regularized'] {
-  return reg
-    .filter((r) => r.index < model.weights.length)
-    .map((r) => ({ weights: [model.weights[r.index]], l2: r.l2 }));
-}
-
-async function restoreOptimizer(state: TrainingState, buf: WeightBuffer): Promise<void> {
-  const map = tf.io.decodeWeights(buf.data, buf.specs);
-  const named = buf.specs.map((s) => ({ name: s.name, tensor: map[s.name] }));
-  await state.optimizer.setWeights(named);
-  // setWeights made variables sharing these tensors' data; dropping our references leaves the variables intact.
-  for (const t of Object.values(map)) t.dispose();
-}
-
-async function stateFrom(
-  topology: Record<string, unknown>,
-  weights: WeightBuffer | null,
-  regularized: CheckpointRecord['regularized'],
-  config: TrainConfig,
-): Promise<TrainingState> {
-  const model = await loadModel(topology, weights);
-  return newTrainingState({ model, regularized: rebuiltRegularized(model, regularized) }, config);
-}
-
 /** Loads a checkpoint: weights, Adam state, step and epoch; its run becomes the current one (history included). */
 export async function restore(
   id: string,
@@ -329,16 +242,7 @@ export async function restore(
   await flush();
   const d = await db();
   const c = await store.getCheckpoint(d, id);
-  const state = await stateFrom(c.model.topology, c.model.weights, c.regularized, c.config);
-  try {
-    await restoreOptimizer(state, c.optimizer);
-  } catch (e) {
-    state.built.model.dispose();
-    state.optimizer.dispose();
-    throw e;
-  }
-  state.globalStep = c.step;
-  state.epoch = c.epoch;
+  const state = await restoreState(c, c.config);
   const r = await store.getRun(d, c.runId);
   run = r;
   restoredFrom = r && r.globalStep > c.step ? c.step : null;
@@ -379,6 +283,7 @@ interface TrainingStateFile {
   version: typeof RECORD_VERSION;
   step: number;
   epoch: number;
+  epochExamples: number;
   learningRate: number;
   config: TrainConfig;
   regularized: CheckpointRecord['regularized'];
@@ -401,6 +306,7 @@ function filesFor(
     version: RECORD_VERSION,
     step: c.step,
     epoch: c.epoch,
+    epochExamples: c.epochExamples,
     learningRate: c.learningRate,
     config: c.config,
     regularized: c.regularized,
@@ -426,20 +332,8 @@ export async function exportFiles(
   config: TrainConfig,
   learningRate: number,
 ): Promise<ModelFile[]> {
-  const [model, optimizer] = await Promise.all([
-    serializeModel(state.built.model),
-    serializeOptimizer(state.optimizer),
-  ]);
-  return filesFor({
-    step: state.globalStep,
-    epoch: state.epoch,
-    learningRate,
-    config,
-    model,
-    optimizer,
-    metrics: run?.history.at(-1) ?? null,
-    regularized: regularizedIndices(state.built),
-  });
+  const snap = await captureState(state);
+  return filesFor({ ...snap, learningRate, config, metrics: run?.history.at(-1) ?? null });
 }
 
 // ---- Import: a model.json (+ weight files, + training state) becomes a named model ----
@@ -657,14 +551,28 @@ export async function importModel(
   const config: TrainConfig = { ...(parsed.state?.config ?? current), model: name, startNewModel: false };
   let state: TrainingState;
   try {
-    state = await stateFrom(parsed.topology, parsed.weights, parsed.state?.regularized ?? [], config);
+    const s = parsed.state;
+    state = await restoreState(
+      {
+        model: {
+          topology: parsed.topology,
+          weights: parsed.weights ?? { specs: [], data: new ArrayBuffer(0) },
+        },
+        regularized: s?.regularized ?? [],
+        ...(s?.optimizerWeights
+          ? {
+              optimizer: s.optimizerWeights,
+              step: s.step,
+              epoch: s.epoch,
+              epochExamples: s.epochExamples ?? 0,
+            }
+          : {}),
+      },
+      config,
+      parsed.weights !== null,
+    );
   } catch (e) {
     throw importError(MODEL_JSON, `TensorFlow.js could not build it: ${(e as Error).message}`);
-  }
-  if (parsed.state?.optimizerWeights) {
-    await restoreOptimizer(state, parsed.state.optimizerWeights);
-    state.globalStep = parsed.state.step;
-    state.epoch = parsed.state.epoch;
   }
   imported.set(name, parsed);
   run = null;

@@ -49,6 +49,7 @@ function checkpoint(over: Partial<CheckpointRecord> = {}): CheckpointRecord {
     runId: 'r1',
     step: 10,
     epoch: 0,
+    epochExamples: 5120,
     learningRate: 0.01,
     reason: 'interval',
     createdAt: 3,
