@@ -9,12 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../ml/config';
 import type { BuiltModel } from '../ml/models';
-import {
-  captureState,
-  loadModel,
-  rebuiltRegularized,
-  restoreState,
-} from '../ml/snapshot';
+import { captureState, loadModel, rebuiltRegularized, restoreState } from '../ml/snapshot';
 import type { StepLog, TrainingState } from '../ml/trainer';
 import * as store from '../store/db';
 import {
