@@ -127,6 +127,10 @@ describe('checkpoints, reload, restore, resume, export, import, quota', () => {
     await expect.poll(() => checkpointSteps(page), { timeout: 30_000 }).toEqual([32, 30, 20, 10]);
     evalAfterTraining = await evaluate(page);
     expect(Number(evalAfterTraining.Accuracy)).toBeGreaterThan(0.8);
+    // navigator.storage.estimate(), in words.
+    await expect
+      .poll(() => page.getByLabel('Storage', { exact: true }).textContent())
+      .toMatch(/Storage: [\d.]+ [kMG]?B used of [\d.]+ [kMGT]?B available/);
   });
 
   test('after a page reload the run and its checkpoints are listed; Restore + Evaluate gives the same numbers', async () => {
@@ -166,6 +170,18 @@ describe('checkpoints, reload, restore, resume, export, import, quota', () => {
     expect(resumed[0].loss).toBeLessThan(firstRun[0].loss);
     expect(resumed[0].loss).toBeLessThanOrEqual(firstRun[2].loss * 1.5);
     await expect.poll(() => runs.count()).toBe(2);
+
+    // Compare the two runs: their curves overlaid, their settings side by side.
+    for (const box of await runs.getByRole('checkbox').all()) await box.check();
+    const figure = page.getByRole('figure', { name: 'Loss curves', exact: true });
+    await expect.poll(() => figure.locator('canvas').count()).toBeGreaterThan(0);
+    const settings = page.getByRole('table', { name: 'Run settings', exact: true });
+    expect(await settings.locator('thead th').count()).toBe(3);
+    const epochsRow = await settings
+      .locator('tbody tr', { hasText: 'Epochs' })
+      .locator('td')
+      .allTextContents();
+    expect(epochsRow.sort()).toEqual(['1', '3']);
   });
 
   test('Export model: the files load with tf.loadLayersModel and give the same predictions', async () => {
@@ -258,25 +274,77 @@ describe('checkpoints, reload, restore, resume, export, import, quota', () => {
     const origin = new URL(s.baseURL).origin;
     const cdp = await context.newCDPSession(page);
     const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-    // Chromium's own quota, lowered to just above what is stored: the next checkpoint (~100 kB) cannot fit.
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 4096 });
+    // Chromium's own quota, lowered below what is stored (IndexedDB's compaction makes the usage figure drift by
+    // more than a checkpoint, so "just above" would be flaky): every write that grows the database now fails.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: Math.floor(usage / 2) });
     try {
+      // IndexedDB checks a cached "space remaining" that is refreshed only after a while: write small blobs to a
+      // scratch database of the same origin until IndexedDB itself refuses one, so every later write fails too.
+      const filled = await page.evaluate(async () => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const req = indexedDB.open('quota-filler', 1);
+          req.onupgradeneeded = () => req.result.createObjectStore('blobs');
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        try {
+          for (let i = 0, t0 = Date.now(); Date.now() - t0 < 120_000; i++) {
+            const failed = await new Promise<string | null>((resolve) => {
+              const tx = db.transaction('blobs', 'readwrite');
+              tx.objectStore('blobs').put(new Uint8Array(20_000).fill(i % 256), i);
+              tx.oncomplete = () => resolve(null);
+              tx.onabort = () => resolve(tx.error?.name ?? 'AbortError');
+            });
+            if (failed) return failed;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+          return 'never refused';
+        } finally {
+          db.close();
+        }
+      });
+      expect(filled).toBe('QuotaExceededError');
       await page.getByLabel('Model', { exact: true }).selectOption('LogisticModel');
       await train(page, { epochs: 1, startNew: true });
       const alert = page.getByRole('alert');
       await expect
         .poll(() => alert.textContent(), { timeout: 30_000 })
         .toMatch(/storage for this page is full/);
-      expect(await alert.textContent()).toMatch(/Earlier checkpoints are intact.*delet/i);
+      // It names what to delete: the oldest unpinned checkpoints, by step, run and size.
+      expect(await alert.textContent()).toMatch(
+        /Earlier checkpoints are intact\. Delete checkpoints you no longer need in Checkpoints, oldest first — step \d+ of LogisticModel · [^(]+\(\d+ kB\)/,
+      );
       // The failed saves left nothing behind (each transaction aborted whole); the earlier ones are all there.
       await page.reload();
       await expect.poll(() => checkpointSteps(page), { timeout: 60_000 }).toEqual(listed);
     } finally {
       await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+      await page.evaluate(() => indexedDB.deleteDatabase('quota-filler'));
     }
     await loadSample(page);
     await checkpointRow(page, 32).getByRole('button', { name: 'Restore', exact: true }).click();
     await waitForStatus(page, /Restored the checkpoint at step 32/);
     expect(await evaluate(page)).toEqual(evalAfterTraining);
+  });
+
+  test('reloading the tab in the middle of training: the last checkpoint is there and Resume continues it exactly', async () => {
+    const { page } = s;
+    const at20 = page
+      .getByRole('table', { name: 'Checkpoints', exact: true })
+      .locator('tbody tr[data-step="20"]');
+    const before = await at20.count();
+    await page.getByLabel('Epochs', { exact: true }).fill('3');
+    await page.getByLabel('Start new model', { exact: true }).setChecked(true);
+    await click(page, 'Train');
+    await expect.poll(() => at20.count(), { timeout: 120_000, interval: 100 }).toBe(before + 1);
+    await page.reload(); // mid-training: step 20 of 48 is saved, the worker dies with the tab
+    await expect.poll(() => at20.count(), { timeout: 60_000 }).toBe(before + 1);
+    await loadSample(page);
+    // Step 20 is 4 steps into epoch 1: Resume continues that epoch's shuffle at its 5th batch.
+    await at20.first().getByRole('button', { name: 'Restore', exact: true }).click();
+    await waitForStatus(page, /Restored the checkpoint at step 20 \(epoch 1\)/);
+    const resumed = stepLines(await train(page, { epochs: 1, startNew: false }));
+    expect(resumed.map((l) => l.step)).toEqual([30]);
+    expect(resumed[0].rest).toBe(firstRun[2].rest);
   });
 });

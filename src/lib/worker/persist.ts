@@ -15,6 +15,7 @@ import * as store from '../store/db';
 import {
   RECORD_VERSION,
   fingerprintFiles,
+  formatBytes,
   weightBytes,
   type CheckpointReason,
   type CheckpointRecord,
@@ -145,17 +146,27 @@ export function recordEvaluation(metrics: Record<string, number>, step: number):
 }
 
 function queue(write: () => Promise<void>): Promise<void> {
-  writes = writes.then(write).catch((e: Error) => notifyError(describeWriteError(e)));
+  writes = writes.then(write).catch(async (e: Error) => notifyError(await describeWriteError(e)));
   return writes;
 }
 
-function describeWriteError(e: Error): string {
-  if (e.name === 'QuotaExceededError')
-    return (
-      `${e.message}. Earlier checkpoints are intact. Free space by deleting checkpoints you no longer need ` +
-      `(Checkpoints → Delete; unpin first to delete a pinned one) or whole runs (Runs → Delete), then save again.`
-    );
-  return e.message;
+/** What to delete to make room: the oldest unpinned checkpoints, other runs' first, by name and size. */
+async function quotaAdvice(): Promise<string> {
+  const l = await store.listAll(await db());
+  const runName = (id: string) => l.runs.find((r) => r.id === id)?.name ?? 'a deleted run';
+  const unpinned = l.checkpoints.filter((c) => !c.pinned).sort((a, b) => a.createdAt - b.createdAt);
+  const others = unpinned.filter((c) => c.runId !== run?.id);
+  const pick = (others.length ? others : unpinned).slice(0, 3);
+  if (!pick.length)
+    return 'Every saved checkpoint is pinned: unpin and delete some (Checkpoints), or delete whole runs (Runs → Delete run).';
+  const named = pick.map((c) => `step ${c.step} of ${runName(c.runId)} (${formatBytes(c.bytes)})`).join('; ');
+  return `Delete checkpoints you no longer need in Checkpoints, oldest first — ${named} — or whole runs (Runs → Delete run), then train or export again.`;
+}
+
+async function describeWriteError(e: Error): Promise<string> {
+  if (e.name !== 'QuotaExceededError') return e.message;
+  const advice = await quotaAdvice().catch(() => 'Delete checkpoints or runs you no longer need.');
+  return `${e.message}. Earlier checkpoints are intact. ${advice}`;
 }
 
 /** Waits until every queued write has finished. */
