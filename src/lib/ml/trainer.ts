@@ -94,8 +94,14 @@ export interface TrainOptions {
 }
 
 export function fusedApplies(state: TrainingState): boolean {
+  // The fused kernels implement exactly Flatten → Dense(softmax): a restored or imported model must have that shape.
+  const { model, spec } = state.built;
   return (
-    state.built.spec.name === 'LogisticModel' && !state.built.spec.definition && FusedLogistic.available()
+    spec.name === 'LogisticModel' &&
+    !spec.definition &&
+    model.layers.length === 2 &&
+    model.trainableWeights.length === 2 &&
+    FusedLogistic.available()
   );
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/co
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
+import { PersistState } from './persist.svelte';
 import { TrainingMonitor } from './training.svelte';
 import {
   type BackendInfo,
@@ -90,7 +91,11 @@ export class AppState {
   );
   canPredict = $derived(this.hasModel && !!this.splits.test && this.phase === 'idle' && this.job === null);
 
+  /** Saved runs, checkpoints and model files (issue 6). */
+  readonly persist: PersistState;
+
   constructor() {
+    this.persist = new PersistState(this, () => this.#remote);
     // Evaluations during training are drawn on the same charts as the training curves.
     this.monitor.addSeries({
       key: 'validation-loss',
@@ -134,6 +139,7 @@ export class AppState {
 
   async init(): Promise<void> {
     void this.models.load();
+    void this.persist.init();
     try {
       const handle = this.#handle;
       this.backend = await this.#remote.init(
@@ -168,9 +174,19 @@ export class AppState {
     for (const [split, source] of Object.entries(sources) as [SplitName, Source][]) {
       if (source.kind === 'files') await this.loadFiles(split, source.files);
     }
-    this.#status(
-      'Restarted the worker: data read again. The model trained before the failure was not saved.',
-    );
+    // The newest checkpoint (saved during the run that failed, or earlier) brings the model back.
+    await this.persist.refresh();
+    const latest = [...this.persist.checkpoints].sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (latest) {
+      await this.persist.restore(latest);
+      this.#status(
+        `Restarted the worker: data read again, model restored from the checkpoint at step ${latest.step}.`,
+      );
+    } else {
+      this.#status(
+        'Restarted the worker: data read again. There was no checkpoint to restore the model from.',
+      );
+    }
   }
 
   #status(line: string): void {
@@ -241,7 +257,8 @@ export class AppState {
     this.error = null;
     this.phase = 'training';
     this.#announceTraining(true);
-    this.logs = [];
+    // Continuing a model (start_new_model off) continues its curve.
+    if (this.config.startNewModel) this.logs = [];
     this.evalHistory = [];
     this.progress = null;
     this.evaluation = null;

@@ -6,10 +6,19 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { cannotTrainOn, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
-import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../ml/config';
 import { toDevice, type DeviceSplit } from '../ml/data';
 import type { ModelDefinition } from '../models/spec';
 import { assertTrainable, definitionFor, definitionKey, trainProblem, useDefinition } from './models';
+import * as persist from './persist';
+import type {
+  ImportResult,
+  ModelFile,
+  PersistListener,
+  PersistPolicy,
+  RestoreResult,
+  StorageListing,
+} from './persist-types';
 import {
   evaluate,
   predict,
@@ -184,6 +193,17 @@ function requireModel(): TrainingState {
   return training;
 }
 
+/** Replaces the model in memory, freeing the old one's tensors. */
+function replaceTraining(next: TrainingState, config: TrainConfig): void {
+  if (training) disposeTrainingState(training);
+  training = next;
+  trainingConfig = config;
+  // The restored or imported model is the one `config.model` names now: Train with start_new_model off continues it.
+  trainingModelKey = definitionKey(config.model, definitionFor(config.model));
+  lastValidation = null;
+  lastTest = null;
+}
+
 function checkIdle(what: string): void {
   if (running)
     throw new WorkerError('StateError', `Cannot ${what} while training is running: pause or stop it first.`);
@@ -250,6 +270,7 @@ export const api = {
       decodeImage,
     });
     sources[split] = files;
+    await persist.noteDataset(split, files);
     host[split] = loaded;
     device[split]?.dispose();
     delete device[split];
@@ -323,13 +344,15 @@ export const api = {
         disposeTrainingState(training);
         training = null;
       }
-      const built = buildModel({
-        name: config.model,
-        inputShape: data.shape,
-        numClasses: classes,
-        seed: config.seed,
-        definition,
-      });
+      const built =
+        (await persist.buildImported(config.model)) ??
+        buildModel({
+          name: config.model,
+          inputShape: data.shape,
+          numClasses: classes,
+          seed: config.seed,
+          definition,
+        });
       training = newTrainingState(built, config);
       trainingModelKey = modelKey;
     }
@@ -338,6 +361,9 @@ export const api = {
     trainingConfig = config;
     lastValidation = null;
     lastTest = null;
+    const mismatch = persist.inputMismatch(training!.built.model, data.shape);
+    if (mismatch) throw new WorkerError('ModelError', `Cannot train ${config.model}: ${mismatch}.`);
+    persist.beginTraining(config, startNew);
     running = true;
     paused = false;
     stopRequested = false;
@@ -361,7 +387,10 @@ export const api = {
         config,
         {
           // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
-          onLog: (log) => void callbacks.onLog(log),
+          onLog: (log) => {
+            persist.recordLog(log);
+            void callbacks.onLog(log);
+          },
           onProgress: (() => {
             // The page hears of progress at most every PROGRESS_MS; evaluations are scheduled on every step.
             const send = progressThrottle((p) => void callbacks.onProgress(p));
@@ -377,7 +406,12 @@ export const api = {
           },
           between: async () => {
             if (evalDue) await evalNow();
-            return between();
+            const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
+            await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
+            const next = await between();
+            if (next === 'continue')
+              await persist.maybeCheckpoint(state, config, learningRateAt(config, state.globalStep));
+            return next;
           },
         },
         {
@@ -386,6 +420,8 @@ export const api = {
         },
       );
       if (evalDue) await evalNow();
+      const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
+      await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
       return outcome;
     } finally {
       flushProgress();
@@ -419,6 +455,7 @@ export const api = {
     const split = deviceSplit('validation', classes);
     const run = await evaluate(state.built.model, split, trainingConfig!.labelLoss, 2, onProgress);
     lastValidation = run.probabilities;
+    persist.recordEvaluation({ ...run.result.metrics }, state.globalStep);
     return run.result;
   },
 
@@ -519,6 +556,70 @@ export const api = {
     // Only once a backend is chosen: asking tfjs for its backend earlier would start one of its own choosing.
     if (!backend) return null;
     return trainProblem(name, def ?? undefined, inputShape, classes, backend.name);
+  },
+
+  // --- Persistence (issue 6): runs, checkpoints, model files; IndexedDB lives in this worker ---
+  async storage(): Promise<StorageListing> {
+    return persist.listing();
+  },
+
+  watchStorage(listener: PersistListener): void {
+    persist.subscribe(listener);
+  },
+
+  setCheckpointPolicy(p: Partial<PersistPolicy>): PersistPolicy {
+    return persist.setPolicy(p);
+  },
+
+  /** Loads a checkpoint's weights, Adam state, step and epoch; Train with start_new_model off continues it. */
+  async restoreCheckpoint(id: string): Promise<RestoreResult> {
+    checkIdle('restore a checkpoint');
+    const r = await persist.restore(id);
+    replaceTraining(r.state, r.config);
+    return { step: r.state.globalStep, epoch: r.state.epoch, config: r.config, run: r.run };
+  },
+
+  async deleteCheckpoint(id: string): Promise<void> {
+    await persist.remove(id);
+  },
+
+  async pinCheckpoint(id: string, pinned: boolean): Promise<void> {
+    await persist.pin(id, pinned);
+  },
+
+  async deleteRun(id: string): Promise<void> {
+    await persist.removeRun(id);
+  },
+
+  async checkpointFiles(id: string): Promise<ModelFile[]> {
+    const files = await persist.checkpointFiles(id);
+    return Comlink.transfer(
+      files,
+      files.map((f) => f.data),
+    );
+  },
+
+  /** The current model as TensorFlow.js layers files plus its training state. */
+  async exportModel(): Promise<ModelFile[]> {
+    checkIdle('export the model');
+    const state = requireModel();
+    const files = await persist.exportFiles(
+      state,
+      trainingConfig!,
+      learningRateAt(trainingConfig!, state.globalStep),
+    );
+    return Comlink.transfer(
+      files,
+      files.map((f) => f.data),
+    );
+  },
+
+  /** Uploaded model.json (+ weights, + training state) becomes the current model, named for `Model`. */
+  async importModel(files: File[], current: TrainConfig): Promise<ImportResult> {
+    checkIdle('import a model');
+    const r = await persist.importModel(files, current);
+    replaceTraining(r.state, r.config);
+    return { name: r.name, withWeights: r.withWeights, step: r.state.globalStep, config: r.config };
   },
 
   memory(): { numTensors: number; numBytes: number } {

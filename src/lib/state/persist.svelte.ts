@@ -1,0 +1,225 @@
+/**
+ * The page's view of what is saved (issue 6): runs, checkpoints, storage use, imported models. The database lives in
+ * the worker; this class asks it for listings (records without their weights) and hears when they change.
+ */
+import type { TrainConfig } from '../ml/config';
+import { downloadBlob } from '../store/download';
+import { formatBytes } from '../store/records';
+import { proxy, type Remote } from '../worker/client';
+import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../worker/persist-types';
+import type { StepLog } from '../worker/types';
+import type { AppState } from './app.svelte';
+
+const POLICY_KEY = 'pagetrain.checkpointPolicy';
+
+export interface StorageFigures {
+  usage: number;
+  quota: number;
+  persisted: boolean;
+}
+
+function toStepLog(h: HistoryEntry): StepLog {
+  const line =
+    `training step ${h.step} | Loss: ${h.loss.toFixed(2)} Examples/sec: ${h.examplesPerSec.toFixed(2)} | ` +
+    `Hit@1: ${h.hitAt1.toFixed(2)} PERR: ${h.perr.toFixed(2)} GAP: ${h.gap.toFixed(2)}`;
+  return { ...h, line };
+}
+
+export class PersistState {
+  #app: AppState;
+  /** The current worker (a new one after a restart). */
+  #remote: () => Remote;
+
+  runs = $state.raw<RunRecord[]>([]);
+  checkpoints = $state.raw<CheckpointMeta[]>([]);
+  problems = $state.raw<string[]>([]);
+  policy = $state<PersistPolicy>({ everySteps: 1000, keepLast: 5 });
+  currentRunId = $state<string | null>(null);
+  storage = $state<StorageFigures | null>(null);
+  importedModels = $state<string[]>([]);
+  /** Runs picked to compare (their curves overlaid, settings side by side). */
+  selected = $state<string[]>([]);
+  /** A save failed for lack of space: what to delete. Cleared by the next successful change. */
+  saveError = $state<string | null>(null);
+  busy = $state(false);
+
+  compared = $derived(this.runs.filter((r) => this.selected.includes(r.id)));
+
+  constructor(app: AppState, remote: () => Remote) {
+    this.#app = app;
+    this.#remote = remote;
+  }
+
+  async init(): Promise<void> {
+    await this.#remote().watchStorage(
+      proxy({
+        onChange: () => void this.refresh(),
+        onError: (message: string) => {
+          this.saveError = message;
+          this.#app.fail('Saving failed', new Error(message));
+          void this.estimate();
+        },
+      }),
+    );
+    // The policy is a page setting: kept in localStorage so a reload keeps it, handed to the worker at start.
+    try {
+      const saved = JSON.parse(localStorage.getItem(POLICY_KEY) ?? 'null') as Partial<PersistPolicy> | null;
+      if (saved) this.policy = await this.#remote().setCheckpointPolicy(saved);
+    } catch (e) {
+      console.warn('pagetrain: ignoring the saved checkpoint settings', e);
+    }
+    await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const l = await this.#remote().storage();
+      this.runs = l.runs;
+      this.checkpoints = l.checkpoints;
+      this.policy = l.policy;
+      this.currentRunId = l.currentRunId;
+      if (l.problems.length && l.problems.join('\n') !== this.problems.join('\n')) {
+        this.#app.fail(
+          `${l.problems.length} saved record(s) could not be read and were skipped`,
+          new Error(l.problems.join('; ')),
+        );
+      }
+      this.problems = l.problems;
+    } catch (e) {
+      this.#app.fail('Could not read saved runs and checkpoints', e);
+    }
+    await this.estimate();
+  }
+
+  async estimate(): Promise<void> {
+    if (!navigator.storage?.estimate) return;
+    const [e, persisted] = await Promise.all([
+      navigator.storage.estimate(),
+      navigator.storage.persisted?.() ?? Promise.resolve(false),
+    ]);
+    this.storage = { usage: e.usage ?? 0, quota: e.quota ?? 0, persisted };
+  }
+
+  async requestPersistent(): Promise<void> {
+    const granted = (await navigator.storage?.persist?.()) ?? false;
+    this.#app.statusLines = [
+      ...this.#app.statusLines,
+      granted
+        ? 'Storage is persistent: the browser will not evict saved checkpoints to free space.'
+        : 'The browser declined persistent storage (it may still keep it; bookmarking the page often helps).',
+    ];
+    await this.estimate();
+  }
+
+  #note(line: string): void {
+    this.#app.statusLines = [...this.#app.statusLines.slice(-199), line];
+  }
+
+  async #job(what: string, fn: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    try {
+      await fn();
+    } catch (e) {
+      this.#app.fail(what, e);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async setPolicy(p: Partial<PersistPolicy>): Promise<void> {
+    await this.#job('Could not change the checkpoint settings', async () => {
+      this.policy = await this.#remote().setCheckpointPolicy(p);
+      localStorage.setItem(POLICY_KEY, JSON.stringify(this.policy));
+    });
+  }
+
+  restore(c: CheckpointMeta): Promise<void> {
+    return this.#job('Could not restore the checkpoint (the model in memory is unchanged)', async () => {
+      const r = await this.#remote().restoreCheckpoint(c.id);
+      const app = this.#app;
+      app.config = { ...r.config };
+      app.hasModel = true;
+      app.evaluation = null;
+      app.logs = (r.run?.history ?? []).map(toStepLog);
+      this.currentRunId = r.run?.id ?? null;
+      this.#note(
+        `Restored the checkpoint at step ${r.step} (epoch ${r.epoch}) of ${r.run?.name ?? 'a deleted run'}. ` +
+          `Train with "Start new model" off continues from step ${r.step}.`,
+      );
+    });
+  }
+
+  #save(prefix: string, files: { name: string; type: string; data: ArrayBuffer }[]): void {
+    for (const f of files) downloadBlob(`${prefix}${f.name}`, new Blob([f.data], { type: f.type }));
+  }
+
+  download(c: CheckpointMeta): Promise<void> {
+    return this.#job('Could not download the checkpoint', async () => {
+      this.#save('', await this.#remote().checkpointFiles(c.id));
+    });
+  }
+
+  remove(c: CheckpointMeta): Promise<void> {
+    return this.#job('Could not delete the checkpoint', async () => {
+      await this.#remote().deleteCheckpoint(c.id);
+      this.saveError = null;
+      this.#note(`Deleted the checkpoint at step ${c.step}.`);
+    });
+  }
+
+  pin(c: CheckpointMeta, pinned: boolean): Promise<void> {
+    return this.#job('Could not pin the checkpoint', () => this.#remote().pinCheckpoint(c.id, pinned));
+  }
+
+  removeRun(r: RunRecord): Promise<void> {
+    return this.#job('Could not delete the run', async () => {
+      await this.#remote().deleteRun(r.id);
+      this.selected = this.selected.filter((id) => id !== r.id);
+      this.saveError = null;
+      this.#note(`Deleted run ${r.name} and its checkpoints.`);
+    });
+  }
+
+  toggle(id: string): void {
+    this.selected = this.selected.includes(id)
+      ? this.selected.filter((s) => s !== id)
+      : [...this.selected, id];
+  }
+
+  exportModel(): Promise<void> {
+    return this.#job('Could not export the model', async () => {
+      this.#save('', await this.#remote().exportModel());
+      this.#note(
+        'Exported the model: model.json, model.weights.bin, training-state.json, optimizer.weights.bin.',
+      );
+    });
+  }
+
+  importModel(files: File[]): Promise<void> {
+    if (!files.length) return Promise.resolve();
+    return this.#job(
+      'Could not import the model (nothing already loaded or trained was changed)',
+      async () => {
+        const current: TrainConfig = $state.snapshot(this.#app.config);
+        const r = await this.#remote().importModel(files, current);
+        this.importedModels = [...this.importedModels, r.name];
+        this.#app.config = { ...r.config };
+        this.#app.hasModel = true;
+        this.#app.evaluation = null;
+        this.#note(
+          `Loaded ${r.name} ${r.withWeights ? `with its weights (step ${r.step}): Train fine-tunes it` : 'without weights: Train starts it from fresh weights'}.`,
+        );
+      },
+    );
+  }
+
+  runName(id: string): string {
+    return this.runs.find((r) => r.id === id)?.name ?? 'deleted run';
+  }
+
+  describeStorage(): string {
+    const s = this.storage;
+    if (!s) return 'Storage figures are not available in this browser.';
+    return `${formatBytes(s.usage)} used of ${formatBytes(s.quota)} available${s.persisted ? ' · persistent' : ''}`;
+  }
+}

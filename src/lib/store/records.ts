@@ -1,0 +1,287 @@
+/**
+ * What pagetrain keeps in IndexedDB, as plain data: runs (settings, dataset fingerprint, metric history) and
+ * checkpoints (weights, Adam state, step). Pure TypeScript — no tfjs, no idb — so the worker, the page and Node tests
+ * share it. Every record carries `version`; `validateRun` / `validateCheckpoint` check one read back from disk and
+ * name what is wrong, so an unreadable record is reported and skipped rather than crashing the app.
+ */
+import type { TrainConfig } from '../ml/config';
+import type { StepLog } from '../ml/trainer';
+
+/** The format of the records below. A change that old code cannot read bumps it (and the DB version). */
+export const RECORD_VERSION = 1;
+
+/** One tensor in a weight buffer: the layout of tfjs's `WeightsManifestEntry` without quantization. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+/** Tensors packed back to back, little-endian, in `specs` order (tfjs's `encodeWeights` layout). */
+export interface WeightBuffer {
+  specs: WeightSpec[];
+  data: ArrayBuffer;
+}
+
+/** One training file, recognised by name, size and the SHA-256 of its bytes. */
+export interface FileFingerprint {
+  split: string;
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** A status line's numbers without the formatted line (the line is rebuilt from them when needed). */
+export type HistoryEntry = Omit<StepLog, 'line'>;
+
+export interface FinalMetrics {
+  step: number;
+  /** Last logged training batch. */
+  loss: number | null;
+  hitAt1: number | null;
+  /** Last Evaluate on the validation split, by metric name (Hit@1, PERR, GAP, MAP, Loss, Accuracy). */
+  evaluation: Record<string, number> | null;
+}
+
+export interface RunRecord {
+  version: typeof RECORD_VERSION;
+  id: string;
+  name: string;
+  config: TrainConfig;
+  dataset: FileFingerprint[];
+  history: HistoryEntry[];
+  createdAt: number;
+  updatedAt: number;
+  globalStep: number;
+  final: FinalMetrics | null;
+}
+
+export type CheckpointReason = 'interval' | 'end' | 'stopped' | 'manual';
+
+export interface CheckpointRecord {
+  version: typeof RECORD_VERSION;
+  id: string;
+  runId: string;
+  step: number;
+  epoch: number;
+  /** Examples of `epoch` already trained on: resuming continues that epoch's shuffle at the next batch. */
+  epochExamples: number;
+  learningRate: number;
+  reason: CheckpointReason;
+  createdAt: number;
+  pinned: boolean;
+  /** Numbers of the last status line before this checkpoint, if any. */
+  metrics: HistoryEntry | null;
+  config: TrainConfig;
+  /** The model: Keras-style topology JSON (tfjs `model.toJSON`), its weights. */
+  model: { topology: Record<string, unknown>; weights: WeightBuffer };
+  /** Adam's state from `optimizer.getWeights()`: `iter` first, then every first moment, then every second. */
+  optimizer: WeightBuffer;
+  /** Which of `model.weights` (by index) the L2 term applies to, and its scale. */
+  regularized: { index: number; l2: number }[];
+}
+
+/** A checkpoint without its buffers: what lists show. */
+export type CheckpointMeta = Omit<CheckpointRecord, 'model' | 'optimizer'> & { bytes: number };
+
+export function checkpointMeta(c: CheckpointRecord): CheckpointMeta {
+  const { model, optimizer, ...meta } = c;
+  return { ...meta, bytes: model.weights.data.byteLength + optimizer.data.byteLength };
+}
+
+const DTYPE_BYTES: Record<WeightSpec['dtype'], number> = { float32: 4, int32: 4 };
+
+export function weightBytes(specs: WeightSpec[]): number {
+  return specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[s.dtype], 0);
+}
+
+type Check = (v: unknown) => boolean;
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr: Check = (v) => typeof v === 'string' && v.length > 0;
+const isNum: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const isCount: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
+const isNumOrNull: Check = (v) => v === null || isNum(v);
+
+function checkFields(
+  where: string,
+  o: Record<string, unknown>,
+  fields: Record<string, Check>,
+): string | null {
+  for (const [k, ok] of Object.entries(fields))
+    if (!ok(o[k])) return `${where}: field "${k}" is missing or invalid`;
+  return null;
+}
+
+function checkWeights(where: string, w: unknown): string | null {
+  if (!isObj(w) || !Array.isArray(w.specs) || !(w.data instanceof ArrayBuffer))
+    return `${where}: weights are missing`;
+  for (const [i, s] of w.specs.entries()) {
+    if (
+      !isObj(s) ||
+      !isStr(s.name) ||
+      !Array.isArray(s.shape) ||
+      !s.shape.every(isCount) ||
+      !(s.dtype === 'float32' || s.dtype === 'int32')
+    )
+      return `${where}: weight ${i} has an invalid name, shape or dtype`;
+  }
+  const want = weightBytes(w.specs as WeightSpec[]);
+  if (want !== w.data.byteLength)
+    return `${where}: weights hold ${w.data.byteLength} bytes but their specs need ${want}`;
+  return null;
+}
+
+function checkConfig(where: string, c: unknown): string | null {
+  if (!isObj(c)) return `${where}: config is missing`;
+  return checkFields(`${where} config`, c, {
+    model: isStr,
+    labelLoss: isStr,
+    batchSize: isCount,
+    baseLearningRate: isNum,
+    numEpochs: isCount,
+    seed: Number.isInteger,
+  });
+}
+
+const HISTORY_FIELDS: Record<string, Check> = {
+  step: isCount,
+  epoch: isCount,
+  loss: isNum,
+  examplesPerSec: isNum,
+  hitAt1: isNum,
+  perr: isNum,
+  gap: isNum,
+  learningRate: isNum,
+};
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function idOf(v: unknown): string {
+  return isObj(v) && typeof v.id === 'string' ? v.id : '(no id)';
+}
+
+export function validateRun(v: unknown): Validated<RunRecord> {
+  const where = `run ${idOf(v)}`;
+  if (!isObj(v)) return { ok: false, error: `${where}: not an object` };
+  if (v.version !== RECORD_VERSION)
+    return { ok: false, error: `${where}: format version ${String(v.version)}, expected ${RECORD_VERSION}` };
+  const error =
+    checkFields(where, v, {
+      id: isStr,
+      name: isStr,
+      createdAt: isNum,
+      updatedAt: isNum,
+      globalStep: isCount,
+      dataset: Array.isArray,
+      history: Array.isArray,
+    }) ??
+    checkConfig(where, v.config) ??
+    (v.history as unknown[]).reduce<string | null>(
+      (e, h, i) =>
+        e ??
+        (isObj(h)
+          ? checkFields(`${where} history[${i}]`, h, HISTORY_FIELDS)
+          : `${where}: history[${i}] invalid`),
+      null,
+    ) ??
+    (v.dataset as unknown[]).reduce<string | null>(
+      (e, f, i) =>
+        e ??
+        (isObj(f)
+          ? checkFields(`${where} dataset[${i}]`, f, {
+              split: isStr,
+              name: isStr,
+              size: isCount,
+              sha256: isStr,
+            })
+          : `${where}: dataset[${i}] invalid`),
+      null,
+    ) ??
+    (v.final === null || (isObj(v.final) && isCount(v.final.step) && isNumOrNull(v.final.loss))
+      ? null
+      : `${where}: field "final" is invalid`);
+  return error ? { ok: false, error } : { ok: true, value: v as unknown as RunRecord };
+}
+
+export function validateCheckpoint(v: unknown): Validated<CheckpointRecord> {
+  const where = `checkpoint ${idOf(v)}`;
+  if (!isObj(v)) return { ok: false, error: `${where}: not an object` };
+  if (v.version !== RECORD_VERSION)
+    return { ok: false, error: `${where}: format version ${String(v.version)}, expected ${RECORD_VERSION}` };
+  const model = v.model;
+  const error =
+    checkFields(where, v, {
+      id: isStr,
+      runId: isStr,
+      step: isCount,
+      epoch: isCount,
+      epochExamples: isCount,
+      learningRate: isNum,
+      createdAt: isNum,
+      pinned: (p) => typeof p === 'boolean',
+      reason: (r) => r === 'interval' || r === 'end' || r === 'stopped' || r === 'manual',
+      regularized: (r) => Array.isArray(r) && r.every((x) => isObj(x) && isCount(x.index) && isNum(x.l2)),
+    }) ??
+    checkConfig(where, v.config) ??
+    (isObj(model) && isObj(model.topology) ? null : `${where}: model topology is missing`) ??
+    checkWeights(`${where} model`, isObj(model) ? model.weights : undefined) ??
+    checkWeights(`${where} optimizer`, v.optimizer) ??
+    (v.metrics === null || (isObj(v.metrics) && !checkFields(where, v.metrics, HISTORY_FIELDS))
+      ? null
+      : `${where}: field "metrics" is invalid`);
+  return error ? { ok: false, error } : { ok: true, value: v as unknown as CheckpointRecord };
+}
+
+/**
+ * Keep-last-K: the ids to delete so that each run keeps its `keep` latest unpinned checkpoints (by step, then
+ * time). Pinned checkpoints are never deleted and do not count towards `keep`.
+ */
+export function checkpointsToDrop(
+  checkpoints: Pick<CheckpointMeta, 'id' | 'runId' | 'step' | 'createdAt' | 'pinned'>[],
+  keep: number,
+): string[] {
+  const byRun = new Map<string, typeof checkpoints>();
+  for (const c of checkpoints) {
+    if (c.pinned) continue;
+    const list = byRun.get(c.runId) ?? [];
+    list.push(c);
+    byRun.set(c.runId, list);
+  }
+  const drop: string[] = [];
+  for (const list of byRun.values()) {
+    list.sort((a, b) => b.step - a.step || b.createdAt - a.createdAt);
+    drop.push(...list.slice(Math.max(0, keep)).map((c) => c.id));
+  }
+  return drop;
+}
+
+/** Hex SHA-256 of a file's bytes (Web Crypto: the same in the worker and in Node). */
+export async function sha256Hex(bytes: BufferSource): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function fingerprintFiles(split: string, files: Blob[]): Promise<FileFingerprint[]> {
+  return Promise.all(
+    files.map(async (f) => ({
+      split,
+      name: f instanceof File ? f.name : 'blob',
+      size: f.size,
+      sha256: await sha256Hex(await f.arrayBuffer()),
+    })),
+  );
+}
+
+/** A plain-language storage figure: 1.2 MB, 340 kB. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}

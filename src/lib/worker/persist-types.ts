@@ -1,0 +1,45 @@
+/** Types of the persistence part of the worker contract (issue 6); safe for the page to import (no tfjs). */
+import type { Listing } from '../store/db';
+import type { CheckpointMeta, HistoryEntry, RunRecord } from '../store/records';
+
+export type { CheckpointMeta, HistoryEntry, RunRecord };
+
+export interface PersistPolicy {
+  /** A checkpoint every this many steps (the starter code exported every 1,000). */
+  everySteps: number;
+  /** Unpinned checkpoints kept per run; older ones are deleted. */
+  keepLast: number;
+}
+
+export interface StorageListing extends Listing {
+  policy: PersistPolicy;
+  /** The run the model in the worker belongs to. */
+  currentRunId: string | null;
+}
+
+/** A file to hand to the user (the page turns it into a download). */
+export interface ModelFile {
+  name: string;
+  type: string;
+  data: ArrayBuffer;
+}
+
+/** Told when checkpoints or runs change, and when a save fails (the message says what to delete). */
+export interface PersistListener {
+  onChange(): void;
+  onError(message: string): void;
+}
+
+export interface RestoreResult {
+  step: number;
+  epoch: number;
+  config: import('../ml/config').TrainConfig;
+  run: RunRecord | null;
+}
+
+export interface ImportResult {
+  name: string;
+  withWeights: boolean;
+  step: number;
+  config: import('../ml/config').TrainConfig;
+}
