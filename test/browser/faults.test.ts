@@ -72,3 +72,34 @@ describe('the worker dies or loses its GPU', () => {
     await expectRecovery(/GPU device was lost/);
   });
 });
+
+describe('restart from the last checkpoint', () => {
+  test('after training, the worker dies: the restart restores the model from its checkpoint', async () => {
+    const { page } = s;
+    await page.getByLabel('Epochs', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitForStatus(page, /Done training/);
+    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    const accuracy = page
+      .getByRole('table', { name: 'Evaluation', exact: true })
+      .locator('tbody tr')
+      .filter({ hasText: /^Accuracy/ })
+      .locator('td')
+      .nth(1);
+    await accuracy.waitFor({ timeout: 60_000 });
+    const before = await accuracy.textContent();
+
+    await trainingWorker().evaluate(() =>
+      setTimeout(() => (self as unknown as { close(): void }).close(), 0),
+    );
+    await page.getByRole('region', { name: 'Worker stopped', exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Restart from last checkpoint', exact: true }).click();
+    await waitForStatus(
+      page,
+      /Restarted the worker: data read again, model restored from the checkpoint at step 16/,
+    );
+    // The restored model evaluates to the same numbers, without training again.
+    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await expect.poll(() => accuracy.textContent(), { timeout: 60_000 }).toBe(before);
+  });
+});

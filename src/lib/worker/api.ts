@@ -406,8 +406,6 @@ export const api = {
           },
           between: async () => {
             if (evalDue) await evalNow();
-            const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
-            await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
             const next = await between();
             if (next === 'continue')
               await persist.maybeCheckpoint(state, config, learningRateAt(config, state.globalStep));

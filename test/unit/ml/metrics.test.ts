@@ -12,6 +12,7 @@ import {
   perr,
   topKByClass,
 } from '../../../src/lib/ml/metrics';
+import { mulberry32 } from '../../../src/lib/ml/random';
 
 const f32 = (rows: number[][]): Float32Array => new Float32Array(rows.flat());
 
@@ -34,17 +35,8 @@ const LABELS = f32([
   [0, 0, 0, 0],
 ]);
 
-/** mulberry32: a small seeded generator, so the random cases are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the random cases are the same on every run. */
+const rng = mulberry32;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Slow, obviously correct references, line by line from eval_util.py and average_precision_calculator.py, with the

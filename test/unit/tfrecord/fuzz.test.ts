@@ -8,17 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { TFRecordError, readSplit } from '../../../src/lib/tfrecord';
 import { encodeExample, writeTFRecords } from '../../../src/lib/tfrecord/writer';
 import { decodePngAsync, encodePng } from '../../fixtures/tfrecord/png';
+import { mulberry32 } from '../../../src/lib/ml/random';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the random cases are the same on every run. */
+const rng = mulberry32;
 
 const records = [0, 1, 2, 1, 0].map((label, i) =>
   encodeExample({

@@ -11,6 +11,7 @@ import {
   type TFRecord,
 } from '../../../src/lib/tfrecord';
 import { writeTFRecords } from '../../../src/lib/tfrecord/writer';
+import { mulberry32 } from '../../../src/lib/ml/random';
 
 /** A stream of `bytes` in chunks of `size` (each a copy, as a real source would hand out). */
 function chunked(bytes: Uint8Array, size: number | (() => number)): ReadableStream<Uint8Array> {
@@ -55,16 +56,8 @@ async function failure(promise: Promise<unknown>): Promise<TFRecordError> {
   throw new Error('expected a TFRecordError');
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the random cases are the same on every run. */
+const rng = mulberry32;
 
 const random = rng(7);
 // Lengths 0 and 1, header-sized, around the 4096 chunk, and larger than it.
