@@ -92,6 +92,27 @@ describe('evaluation, prediction and seeing the digits', () => {
       .toBe(true);
     const plain = await downloadCsv(s);
     expect(plain[0]).toBe('Id,Category');
+    // The predictions are kept in IndexedDB with the run and the checkpoint (step 32, the end of training) they came from.
+    const saved = () =>
+      page.evaluate(
+        () =>
+          new Promise<{ step: number; checkpointId: string | null; csv: string; runId: string }[]>(
+            (resolve, reject) => {
+              const open = indexedDB.open('pagetrain');
+              open.onerror = () => reject(open.error);
+              open.onsuccess = () => {
+                const get = open.result.transaction('predictions').objectStore('predictions').getAll();
+                get.onsuccess = () => resolve(get.result);
+                get.onerror = () => reject(get.error);
+              };
+            },
+          ),
+      );
+    await expect.poll(async () => (await saved()).length, { timeout: 30_000 }).toBe(1);
+    const [record] = await saved();
+    expect(record.step).toBe(32);
+    expect(record.checkpointId).toMatch(/.+/);
+    expect(record.csv.trimEnd().split('\n')).toEqual(plain);
     expect(plain).toHaveLength(1001);
     expect(plain[1]).toMatch(/^1,[0-9]$/);
     expect(plain[1000]).toMatch(/^1000,[0-9]$/);

@@ -266,6 +266,10 @@ describe('checkpoints, reload, restore, resume, export, import, quota', () => {
     await expect.poll(() => alert.textContent()).toContain('model.json: unsupported layer type(s): Lambda');
     expect(await select.inputValue()).toBe('Imported LogisticModel');
     expect(await evaluate(page)).toEqual(evalBefore);
+
+    // The imported model trains: with "Start new model" off it fine-tunes from its saved step 48.
+    const tuned = stepLines(await train(page, { epochs: 1, startNew: false }));
+    expect(tuned.map((l) => l.step)).toEqual([50, 60]);
   });
 
   test('a quota failure mid-save is reported with what to delete, and earlier checkpoints stay loadable', async () => {

@@ -17,11 +17,15 @@ import {
 export const DB_NAME = 'pagetrain';
 export const DB_VERSION = 1;
 
-/** Reserved for predictions.csv files tied to a run (issue 6 names the store; nothing writes it yet). */
+/** A predictions.csv as made by Predict, tied to the run and the checkpoint (by step) its model came from. */
 export interface PredictionRecord {
   version: 1;
   id: string;
   runId: string;
+  /** The global step of the model that predicted. */
+  step: number;
+  /** The checkpoint saved at that step, when there is one. */
+  checkpointId: string | null;
   createdAt: number;
   csv: string;
 }
@@ -102,6 +106,22 @@ export async function saveCheckpoint(
     await done.catch(() => {});
     throw writeError(`Could not save the checkpoint at step ${checkpoint.step}`, e, tx);
   }
+}
+
+export async function putPrediction(db: Db, record: PredictionRecord): Promise<void> {
+  try {
+    await db.put('predictions', record);
+  } catch (e) {
+    throw writeError(`Could not save the predictions of step ${record.step}`, e);
+  }
+}
+
+/** The predictions saved for a run, oldest first. */
+export async function predictionsOf(db: Db, runId: string): Promise<PredictionRecord[]> {
+  const all = await db.getAllFromIndex('predictions', 'by-run', runId);
+  return all
+    .filter((p) => p.version === 1 && typeof p.csv === 'string')
+    .sort((a, b) => a.createdAt - b.createdAt);
 }
 
 export async function putRun(db: Db, run: RunRecord): Promise<void> {

@@ -199,7 +199,9 @@ function replaceTraining(next: TrainingState, config: TrainConfig): void {
   training = next;
   trainingConfig = config;
   // The restored or imported model is the one `config.model` names now: Train with start_new_model off continues it.
-  trainingModelKey = definitionKey(config.model, definitionFor(config.model));
+  trainingModelKey = persist.importedNames().includes(config.model)
+    ? config.model
+    : definitionKey(config.model, definitionFor(config.model));
   lastValidation = null;
   lastTest = null;
 }
@@ -330,8 +332,10 @@ export const api = {
     const data = deviceSplit('train', classes);
     if (!data.y)
       throw new WorkerError('DataError', 'The training data has no labels: there is nothing to learn from.');
-    const definition = definitionFor(config.model);
-    assertTrainable(config.model, definition, data.shape, classes);
+    // An imported model.json is its own definition (checked when it was imported and against the data below).
+    const imported = persist.importedNames().includes(config.model);
+    const definition = imported ? undefined : definitionFor(config.model);
+    if (!imported) assertTrainable(config.model, definition, data.shape, classes);
     const modelKey = definitionKey(config.model, definition);
     const startNew =
       config.startNewModel ||
@@ -462,7 +466,14 @@ export const api = {
     const state = requireModel();
     const classes = state.built.model.outputs[0].shape[1] as number;
     lastTest = await predict(state.built.model, deviceSplit('test', classes), onProgress);
-    return { count: lastTest.classes.length, csv: api.predictionsCsv(false) };
+    const csv = api.predictionsCsv(false);
+    void persist.recordPredictions(csv, state.globalStep);
+    return { count: lastTest.classes.length, csv };
+  },
+
+  /** The predictions.csv files saved for the current run (with the step and checkpoint their model came from). */
+  savedPredictions(): Promise<{ step: number; checkpointId: string | null; rows: number }[]> {
+    return persist.savedPredictions();
   },
 
   // --- Seeing the digits (eval.py / inference.py, then the pictures) ---

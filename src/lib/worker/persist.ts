@@ -145,6 +145,42 @@ export function recordEvaluation(metrics: Record<string, number>, step: number):
   queue(async () => store.putRun(await db(), r).then(notifyChange));
 }
 
+/**
+ * Keeps a predictions.csv with the run and checkpoint its model came from (the checkpoint saved at this step, if
+ * any). The write is queued like the others; it never blocks the page.
+ */
+export function recordPredictions(csv: string, step: number): Promise<void> {
+  if (!run) return Promise.resolve();
+  const runId = run.id;
+  return queue(async () => {
+    const d = await db();
+    const checkpoints = await d.getAllFromIndex('checkpoints', 'by-run', runId);
+    const at = checkpoints.find((c) => c.step === step);
+    await store.putPrediction(d, {
+      version: 1,
+      id: crypto.randomUUID(),
+      runId,
+      step,
+      checkpointId: at?.id ?? null,
+      createdAt: Date.now(),
+      csv,
+    });
+  });
+}
+
+/** The predictions saved for the current run, oldest first. */
+export async function savedPredictions(): Promise<
+  { step: number; checkpointId: string | null; rows: number }[]
+> {
+  await flush();
+  if (!run) return [];
+  return (await store.predictionsOf(await db(), run.id)).map((p) => ({
+    step: p.step,
+    checkpointId: p.checkpointId,
+    rows: p.csv.trimEnd().split('\n').length - 1,
+  }));
+}
+
 function queue(write: () => Promise<void>): Promise<void> {
   writes = writes.then(write).catch(async (e: Error) => notifyError(await describeWriteError(e)));
   return writes;
