@@ -59,9 +59,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   logEverySteps: 10,
   evalDuringTraining: true,
   evalEverySteps: 0,
-  // Opt-in for now: a run resumed from a checkpoint on the fused path does not yet continue bit for bit as an
-  // unbroken run does (the generic path does; see the persistence browser test). Same math otherwise.
-  fusedKernels: false,
+  // Known gap: a run resumed from a checkpoint on the fused path does not yet continue bit for bit as an unbroken
+  // run does (tfjs's generic ops do; the persistence browser test checks exact resume on those).
+  fusedKernels: true,
 };
 
 /** tf.train.exponential_decay(base, global_step * batch_size, decay_examples, decay, staircase=True). */
