@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
-import { ensureChromium } from './chromium.mjs';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const only = process.argv.slice(2);
 const pages = readdirSync('bench')
@@ -28,15 +28,7 @@ const base = `http://127.0.0.1:${address.port}`;
 const browser = await chromium.launch({
   executablePath,
   headless: true,
-  args: [
-    '--enable-unsafe-webgpu',
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
+  args: CHROMIUM_ARGS,
 });
 let failed = false;
 try {

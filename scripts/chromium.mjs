@@ -3,6 +3,17 @@
 import { existsSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 
+/** Flags for headless Chromium here: WebGPU on (SwiftShader without a GPU), and no traffic of its own. */
+export const CHROMIUM_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
 export const CANDIDATES = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',

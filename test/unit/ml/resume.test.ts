@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/ml/config';
-import { toDevice, type HostSplit } from '../../../src/lib/ml/data';
+import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel } from '../../../src/lib/ml/models';
 import { restoreTraining, snapshotTraining } from '../../../src/lib/ml/snapshot';
 import {
@@ -15,23 +15,11 @@ import {
   train,
   type TrainingState,
 } from '../../../src/lib/ml/trainer';
+import { synthetic } from './synthetic';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function synthetic(count: number): HostSplit {
-  const images = new Uint8Array(count * 16);
-  const labels = new Int32Array(count);
-  let s = 11;
-  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  for (let i = 0; i < count; i++) {
-    const c = i % 4;
-    labels[i] = c;
-    for (let p = 0; p < 16; p++) images[i * 16 + p] = Math.floor(rand() * 60) + (p >> 2 === c ? 180 : 0);
-  }
-  return { count, images, labels, shape: [4, 4, 1], numClasses: 4 };
-}
 
 const config: TrainConfig = {
   ...DEFAULT_TRAIN_CONFIG,

@@ -6,29 +6,16 @@ import {
   validateConfig,
   type TrainConfig,
 } from '../../../src/lib/ml/config';
-import { toDevice, type HostSplit } from '../../../src/lib/ml/data';
+import { toDevice } from '../../../src/lib/ml/data';
 import { predictionsCsv } from '../../../src/lib/ml/evaluate';
 import { buildModel } from '../../../src/lib/ml/models';
 import { epochOrder } from '../../../src/lib/ml/random';
 import { clipByNorm, newTrainingState, train, type StepLog } from '../../../src/lib/ml/trainer';
+import { synthetic } from './synthetic';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** A small, learnable synthetic split: class c lights up pixel block c. */
-function synthetic(count: number, seed: number): HostSplit {
-  const images = new Uint8Array(count * 16);
-  const labels = new Int32Array(count);
-  let s = seed;
-  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  for (let i = 0; i < count; i++) {
-    const c = i % 4;
-    labels[i] = c;
-    for (let p = 0; p < 16; p++) images[i * 16 + p] = Math.floor(rand() * 60) + (p >> 2 === c ? 180 : 0);
-  }
-  return { count, images, labels, shape: [4, 4, 1], numClasses: 4 };
-}
 
 async function run(
   config: Partial<TrainConfig>,
