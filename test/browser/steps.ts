@@ -1,0 +1,35 @@
+/**
+ * The user's job as a few steps on a Playwright page, driven only by the accessible names of
+ * ../shared/UI-CONTRACT.md. Shared by the browser tests and `npm run screenshots` (so this file must not import
+ * vitest).
+ */
+import type { Page } from 'playwright-core';
+
+/** Waits until the status region shows a line matching `pattern`; returns the region's text. */
+export async function waitForStatus(page: Page, pattern: RegExp, timeout = 180_000): Promise<string> {
+  const status = page.getByRole('status');
+  await status.filter({ hasText: pattern }).waitFor({ timeout });
+  return (await status.textContent()) ?? '';
+}
+
+export async function loadSample(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Load sample data', exact: true }).click();
+  await waitForStatus(page, /Loaded the MNIST sample/);
+}
+
+export async function train(page: Page, epochs = 1): Promise<void> {
+  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForStatus(page, /Done training/);
+}
+
+export async function evaluate(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+  await page.getByRole('table', { name: 'Evaluation', exact: true }).waitFor({ timeout: 120_000 });
+}
+
+export async function predict(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Predict', exact: true }).click();
+  const download = page.getByRole('button', { name: 'Download predictions.csv', exact: true });
+  await download.and(page.locator(':enabled')).waitFor({ timeout: 120_000 });
+}
