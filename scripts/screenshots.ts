@@ -1,0 +1,80 @@
+// `npm run screenshots`: pictures of every step of the flow, in the light and the dark theme, at a desktop and a
+// phone width, for a reviewer to look at. Builds the app as users get it, serves it on 127.0.0.1 (WebGPU needs a
+// secure context), drives the real page through test/browser/steps.ts and writes PNGs to screenshots/.
+//
+//   npm run screenshots                 everything
+//   npm run screenshots -- --no-build   reuse dist/
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { chromium, type Page } from 'playwright-core';
+import { build, preview } from 'vite';
+import { evaluate, loadSample, predict, waitForStatus } from '../test/browser/steps';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
+
+const OUT = 'screenshots';
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 360, height: 740 };
+
+const executablePath = ensureChromium();
+execFileSync('npx', ['tsx', 'scripts/make-sample.ts', '--if-missing'], { stdio: 'inherit' });
+if (!process.argv.includes('--no-build')) await build({ logLevel: 'warn' });
+const server = await preview({ preview: { host: '127.0.0.1', port: 0, open: false }, logLevel: 'warn' });
+const address = server.httpServer.address();
+if (!address || typeof address === 'string')
+  throw new Error('screenshots: the preview server has no TCP address');
+const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+await rm(OUT, { recursive: true, force: true });
+await mkdir(OUT, { recursive: true });
+const written: string[] = [];
+let n = 0;
+
+/** One picture per theme of the whole page (and of the phone layout where `phone`). */
+async function shoot(page: Page, step: string, phone = false): Promise<void> {
+  n++;
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const name = `${OUT}/${String(n).padStart(2, '0')}-${step}-${colorScheme}.png`;
+    await page.screenshot({ path: name, fullPage: true });
+    written.push(name);
+    if (phone) {
+      await page.setViewportSize(PHONE);
+      const small = name.replace('.png', '-phone.png');
+      await page.screenshot({ path: small, fullPage: true });
+      written.push(small);
+      await page.setViewportSize(DESKTOP);
+    }
+  }
+}
+
+try {
+  const context = await browser.newContext({
+    viewport: DESKTOP,
+    baseURL: `http://127.0.0.1:${address.port}/`,
+  });
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByText(/^Backend: /).waitFor({ timeout: 60_000 });
+  await shoot(page, 'start', true);
+
+  await loadSample(page);
+  await shoot(page, 'data');
+
+  await page.getByLabel('Epochs', { exact: true }).fill('2');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForStatus(page, /training step 10 /);
+  await shoot(page, 'training');
+  await waitForStatus(page, /Done training/);
+  await shoot(page, 'trained');
+
+  await evaluate(page);
+  const matrix = page.getByRole('table', { name: 'Confusion matrix', exact: true });
+  await matrix.getByRole('button', { name: /^true 9, predicted 4: / }).click();
+  await shoot(page, 'evaluated');
+
+  await predict(page);
+  await shoot(page, 'predicted', true);
+} finally {
+  await browser.close();
+  await server.close();
+}
+console.log(`screenshots: ${written.length} pictures in ${OUT}/\n${written.map((f) => `  ${f}`).join('\n')}`);
