@@ -4,17 +4,33 @@
 //
 //   npm run bench              every bench/*.html
 //   npm run bench -- parse     only bench/parse.html
+//   npm run bench -- bundle    only the main bundle's size (gzip), against the worker's
 import { readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
+import { measureBundle } from './bundle-size.mjs';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const only = process.argv.slice(2);
+
+if (only.length === 0 || only.includes('bundle')) {
+  console.log('\n== bundle (production build; gzip -9 sizes)');
+  const { main, deferred } = await measureBundle();
+  const kB = (/** @type {number} */ n) => `${(n / 1024).toFixed(1)} kB`;
+  const sum = (/** @type {{ gzip: number }[]} */ a) => a.reduce((t, x) => t + x.gzip, 0);
+  for (const a of main) console.log(`  main      ${a.file}: ${kB(a.bytes)}, gzip ${kB(a.gzip)}`);
+  for (const a of deferred) console.log(`  deferred  ${a.file}: ${kB(a.bytes)}, gzip ${kB(a.gzip)}`);
+  const [m, d] = [sum(main), sum(deferred)];
+  console.log(`  main bundle (before the page is interactive): gzip ${kB(m)}`);
+  console.log(`  worker and backends (loaded after, off the main thread): gzip ${kB(d)}`);
+  console.log(`  ratio main / (main + worker): ${((100 * m) / (m + d)).toFixed(1)}%`);
+  if (only.length === 1) process.exit(0);
+}
 const pages = readdirSync('bench')
   .filter((f) => f.endsWith('.html'))
   .map((f) => f.slice(0, -5))
   .filter((name) => only.length === 0 || only.includes(name));
-if (pages.length === 0) {
+if (pages.length === 0 && !only.includes('bundle')) {
   console.log(`bench: no benchmark pages${only.length ? ` named ${only.join(', ')}` : ''} in bench/`);
   process.exit(only.length ? 1 : 0);
 }
