@@ -11,6 +11,7 @@ import { TrainingMonitor } from './training.svelte';
 import {
   type BackendInfo,
   type BackendName,
+  type EpochMemory,
   type EvalPoint,
   type EvalResult,
   type ExampleBatch,
@@ -281,7 +282,7 @@ export class AppState {
             this.progress = p;
             if (this.phase === 'training') this.monitor.onProgress(p);
           },
-          onEpochEnd: (e: { epoch: number; numTensors: number; numBytes: number }) => {
+          onEpochEnd: (e: EpochMemory) => {
             this.monitor.onEpochEnd(e);
           },
           onEval: (point: EvalPoint) => {
