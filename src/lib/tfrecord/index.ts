@@ -108,7 +108,7 @@ export interface ReadSplitResult extends DecodedSplit {
 }
 
 const SLICE_BYTES = 512 * 1024;
-/** `maxBytes`: bytes read before a projection may refuse the split (or an eighth of it), and the projection's margin. */
+/** `maxBytes`: bytes read before a projection may refuse a split (or an eighth of it), and the margin. */
 const PROJECT_AFTER_BYTES = 8 * 1024 * 1024;
 const PROJECTION_MARGIN = 1.25;
 

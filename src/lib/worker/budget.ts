@@ -4,8 +4,8 @@
  *
  * The rule (the budget covers the loaded splits together, images at 1 byte per pixel and channel, plus labels):
  *  - a quarter of the device's memory as the browser reports it (`navigator.deviceMemory`, in GiB, which Chrome
- *    rounds down and caps at 8; 4 when the browser does not say): the worker also holds the device copies and the
- *    model, the page and the browser need the rest;
+ *    rounds to a power of 2 and caps at 8; 4 when the browser does not say): the worker also holds the device
+ *    copies and the model, the page and the browser need the rest;
  *  - at most 2 GiB: a split's images live in one ArrayBuffer, and 2^31 bytes is where browsers' ArrayBuffer limits
  *    begin (and growing one briefly needs twice its size);
  *  - on the wasm backend, at most 768 MiB: its WebAssembly memory is at most 4 GiB (wasm32) and holds the images as
