@@ -30,6 +30,20 @@ export default ts.config(
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } },
   },
+  // No user text rendered as HTML: Svelte's {@html} is an error in svelte's recommended set; the DOM's own doors too.
+  {
+    files: ['src/**'],
+    rules: {
+      'svelte/no-at-html-tags': 'error',
+      'no-restricted-properties': [
+        'error',
+        ...['innerHTML', 'outerHTML', 'insertAdjacentHTML'].map((property) => ({
+          property,
+          message: 'Render text with Svelte or textContent: user text is never HTML.',
+        })),
+      ],
+    },
+  },
   // Keep tfjs out of the main thread (ui/, state/, store/) and Svelte out of the worker side (tfrecord/, ml/).
   {
     files: ['src/ui/**', 'src/lib/state/**', 'src/lib/store/**', 'src/App.svelte', 'src/main.ts'],

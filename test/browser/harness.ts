@@ -19,9 +19,18 @@ export interface Session {
   baseURL: string;
   /** Every URL the page or its workers requested, in order. */
   requests: string[];
+  /** The same requests with who made them: the service worker (its own fetches) or a page, frame or worker. */
+  requestLog: RequestRecord[];
   /** Console errors and uncaught page errors. */
   pageErrors: string[];
   close(): Promise<void>;
+}
+
+export interface RequestRecord {
+  url: string;
+  resourceType: string;
+  /** Made by the service worker itself (its precaching, its fetches on the page's behalf). */
+  fromServiceWorker: boolean;
 }
 
 /** Opens the app in a fresh browser; `options` adds to the context's (colour scheme, locale, viewport…). */
@@ -32,8 +41,16 @@ export async function openApp(options: BrowserContextOptions = {}): Promise<Sess
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ acceptDownloads: true, baseURL, ...options });
   const requests: string[] = [];
+  const requestLog: RequestRecord[] = [];
   const pageErrors: string[] = [];
-  context.on('request', (r) => requests.push(r.url()));
+  context.on('request', (r) => {
+    requests.push(r.url());
+    requestLog.push({
+      url: r.url(),
+      resourceType: r.resourceType(),
+      fromServiceWorker: r.serviceWorker() !== null,
+    });
+  });
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => {
@@ -46,6 +63,7 @@ export async function openApp(options: BrowserContextOptions = {}): Promise<Sess
     page,
     baseURL,
     requests,
+    requestLog,
     pageErrors,
     close: () => browser.close(),
   };

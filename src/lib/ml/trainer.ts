@@ -42,10 +42,21 @@ export interface Progress {
   runSteps: number;
 }
 
+/** tf.memory() after an epoch; the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
+export interface EpochMemory {
+  epoch: number;
+  numTensors: number;
+  numBytes: number;
+  /** Bytes of GPU buffers (webgpu) or textures (webgl) in use by tensors. */
+  numBytesInGPU?: number;
+  /** Bytes of GPU buffers allocated in all, including the backend's pool of free ones for reuse. */
+  numBytesAllocatedInGPU?: number;
+}
+
 export interface TrainHooks {
   onLog(log: StepLog): void;
   onProgress?(p: Progress): void;
-  onEpochEnd?(e: { epoch: number; numTensors: number; numBytes: number }): void;
+  onEpochEnd?(e: EpochMemory): void;
   /** Runs between steps; resolves 'stop' to end the run early (the model keeps what it learned). */
   between(): Promise<'continue' | 'stop'>;
 }
@@ -378,8 +389,19 @@ export async function train(
       }
       state.epoch++;
       state.epochOffset = 0;
-      const mem = tf.memory();
-      hooks.onEpochEnd?.({ epoch: state.epoch, numTensors: mem.numTensors, numBytes: mem.numBytes });
+      const mem = tf.memory() as tf.MemoryInfo & {
+        numBytesInGPU?: number;
+        numBytesAllocatedInGPU?: number;
+        numBytesInGPUAllocated?: number;
+      };
+      hooks.onEpochEnd?.({
+        epoch: state.epoch,
+        numTensors: mem.numTensors,
+        numBytes: mem.numBytes,
+        numBytesInGPU: mem.numBytesInGPU,
+        // webgpu names it numBytesAllocatedInGPU, webgl numBytesInGPUAllocated.
+        numBytesAllocatedInGPU: mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated,
+      });
     }
     return finish('epochs');
   } finally {

@@ -11,6 +11,7 @@ import { TrainingMonitor } from './training.svelte';
 import {
   type BackendInfo,
   type BackendName,
+  type EpochMemory,
   type EvalPoint,
   type EvalResult,
   type ExampleBatch,
@@ -268,7 +269,11 @@ export class AppState {
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
     try {
-      await this.#remote.useModelDefinition(this.models.definitionToTrain(this.config.model));
+      // An imported model.json is its own definition: the worker builds it from its files.
+      const imported = this.persist.importedModels.includes(this.config.model);
+      await this.#remote.useModelDefinition(
+        imported ? null : this.models.definitionToTrain(this.config.model),
+      );
       const outcome = await this.#remote.train(
         $state.snapshot(this.config),
         proxy({
@@ -281,7 +286,7 @@ export class AppState {
             this.progress = p;
             if (this.phase === 'training') this.monitor.onProgress(p);
           },
-          onEpochEnd: (e: { epoch: number; numTensors: number; numBytes: number }) => {
+          onEpochEnd: (e: EpochMemory) => {
             this.monitor.onEpochEnd(e);
           },
           onEval: (point: EvalPoint) => {

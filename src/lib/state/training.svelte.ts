@@ -4,7 +4,7 @@
  * (e.g. validation points), and the charts pick them up.
  */
 import { etaSeconds, tensorGrowth, type ProgressSample } from '../ml/eta';
-import type { Progress, StepLog } from '../worker/types';
+import type { EpochMemory, Progress, StepLog } from '../worker/types';
 
 export type ChartId = 'loss' | 'hit' | 'lr' | 'speed';
 
@@ -29,11 +29,8 @@ export interface SeriesPoints {
   values: number[];
 }
 
-export interface MemoryPoint {
-  epoch: number;
-  numTensors: number;
-  numBytes: number;
-}
+/** tf.memory() after an epoch, GPU bytes included where the backend reports them. */
+export type MemoryPoint = EpochMemory;
 
 export const CHARTS: readonly ChartSpec[] = [
   { id: 'loss', title: 'Loss', digits: 3 },

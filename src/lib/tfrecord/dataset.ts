@@ -513,6 +513,11 @@ export class SplitBuilder {
     return this.count;
   }
 
+  /** Bytes one stored record takes: its image (0 until an encoded split's first image is decoded) and label. */
+  get recordBytes(): number {
+    return this.pixels + (this.labels ? 4 : 0);
+  }
+
   /** Encoded images waiting for `decodePending`. */
   get pendingImages(): number {
     return this.pending.length;

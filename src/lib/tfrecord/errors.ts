@@ -34,7 +34,9 @@ export type TFRecordErrorCode =
   /** A feature the user chose (image, label, id) is missing from the records or of an unusable kind. */
   | 'bad-schema'
   /** A file (or the whole split) yields no records. */
-  | 'no-records';
+  | 'no-records'
+  /** The split would take more memory than the caller allows (readSplit's `maxBytes`). */
+  | 'too-large';
 
 export class TFRecordError extends Error {
   override readonly name = 'TFRecordError';

@@ -12,6 +12,7 @@ import {
   type SchemaOverride,
 } from './dataset';
 import { TFRecordError } from './errors';
+import { megabytes } from './estimate';
 import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
 
 export { crc32c, maskCrc, maskedCrc32c } from './crc32c';
@@ -66,6 +67,7 @@ export {
   type RgbaImage,
   type SchemaOverride,
 } from './dataset';
+export { PEEK_BYTES, estimateSplit, megabytes, type SplitEstimate } from './estimate';
 
 export interface ReadProgress {
   file: string;
@@ -88,6 +90,13 @@ export interface ReadSplitOptions {
   schema?: SchemaOverride;
   /** Decodes encoded (PNG/JPEG) images; without it, a split of encoded images is a 'no-image' error. */
   decodeImage?: ImageDecodeFn;
+  /**
+   * Refuse the split ('too-large') once it would take more than this many bytes (images and labels as stored): as
+   * soon as what is stored exceeds it, or earlier, once an eighth of the files' bytes (or 8 MiB) is read, when the
+   * projection to the whole split exceeds it by a quarter. For files whose size does not tell the record count
+   * (compressed, encoded images); the others are best estimated before reading (`estimateSplit`).
+   */
+  maxBytes?: number;
 }
 
 export interface ReadSplitResult extends DecodedSplit {
@@ -99,6 +108,9 @@ export interface ReadSplitResult extends DecodedSplit {
 }
 
 const SLICE_BYTES = 512 * 1024;
+/** `maxBytes`: bytes read before a projection may refuse a split (or an eighth of it), and the margin. */
+const PROJECT_AFTER_BYTES = 8 * 1024 * 1024;
+const PROJECTION_MARGIN = 1.25;
 
 /**
  * Reads one split from its files, in order (several shards make one split), into compact storage. The schema is
@@ -117,6 +129,28 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
   };
   let skipped = 0;
   const summaries: ReadSplitResult['files'] = [];
+  /** Bytes of the files already read. */
+  let doneBytes = 0;
+  /** Throws 'too-large' when the split will not fit in `maxBytes`; `read`: bytes of the current file read so far. */
+  const checkSize = (name: string, read: number) => {
+    const b = builder as SplitBuilder | null;
+    if (opts.maxBytes === undefined || !b) return;
+    const stored = b.size * b.recordBytes;
+    const readAll = doneBytes + read;
+    const projected = readAll > 0 ? (stored * totalBytes) / readAll : stored;
+    const projecting = readAll >= Math.min(PROJECT_AFTER_BYTES, totalBytes / 8);
+    if (stored > opts.maxBytes || (projecting && projected > opts.maxBytes * PROJECTION_MARGIN)) {
+      throw new TFRecordError(
+        'too-large',
+        'more data than this tab can hold',
+        name,
+        -1,
+        -1,
+        `the split needs about ${megabytes(Math.max(projected, stored))} MB, this tab can hold about ` +
+          `${megabytes(opts.maxBytes)} MB (reading stopped after ${b.size} records)`,
+      );
+    }
+  };
 
   for (const [i, blob] of files.entries()) {
     signal?.throwIfAborted();
@@ -167,6 +201,7 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
         splitter.push(chunk.subarray(at, at + SLICE_BYTES), add);
         await decode();
         signal?.throwIfAborted();
+        checkSize(name, compression === 'none' ? splitter.bytes : rawBytesRead);
         if ((compression === 'none' ? splitter.bytes : rawBytesRead) - reported >= SLICE_BYTES) progress();
       }
     }
@@ -185,6 +220,8 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
     }
     skipped += splitter.skipped;
     summaries.push({ name, bytes: blob.size, records: splitter.records });
+    doneBytes += blob.size;
+    checkSize(name, 0);
   }
 
   // A file with no records throws above, so the builder exists here.

@@ -41,6 +41,7 @@ import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { restoreTraining, snapshotTraining } from '../ml/snapshot';
 import { readSplit } from '../tfrecord';
 import { createImageDecoder } from './image-decoder';
+import { checkFits, debugHandle } from './budget';
 import {
   PREVIEW_IMAGES,
   SPLITS,
@@ -150,6 +151,40 @@ function summarize(split: SplitName, s: LoadedSplit): SplitSummary {
   };
 }
 
+/** Bytes the loaded splits other than `except` hold (images and labels). */
+function hostBytes(except: SplitName): number {
+  let n = 0;
+  for (const s of SPLITS) {
+    const h = host[s];
+    if (s !== except && h) n += h.images.byteLength + (h.labels?.byteLength ?? 0);
+  }
+  return n;
+}
+
+/** Reads a split's files into `host` (replacing what it held only once all is read); `maxBytes`: see readSplit. */
+async function readInto(
+  split: SplitName,
+  files: File[],
+  onProgress: ((p: LoadProgress) => void) | undefined,
+  options: LoadOptions,
+  maxBytes?: number,
+): Promise<SplitSummary> {
+  const loaded = await readSplit(files, {
+    onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
+    schema: options.schema,
+    skipBadRecords: options.skipBadRecords,
+    decodeImage,
+    maxBytes,
+  });
+  sources[split] = files;
+  await persist.noteDataset(split, files);
+  host[split] = loaded;
+  device[split]?.dispose();
+  delete device[split];
+  if (split === 'train') dropPacked();
+  return summarize(split, loaded);
+}
+
 /** The class count the model uses: the largest any labelled split needs. */
 function numClasses(): number {
   return Math.max(2, ...SPLITS.map((s) => (host[s]?.labels ? host[s]!.numClasses : 0)));
@@ -220,7 +255,7 @@ function watchDevice(): void {
   if (backend?.name !== 'webgpu') return;
   const device = (tf.backend() as unknown as { device: GPUDevice }).device;
   // A handle for fault-injection tests (they destroy the device to simulate a lost GPU).
-  (globalThis as { pagetrainDebug?: object }).pagetrainDebug = { gpuDevice: device };
+  debugHandle().gpuDevice = device;
   if (watchedDevices.has(device)) return;
   watchedDevices.add(device);
   void device.lost.then((info) => {
@@ -257,7 +292,10 @@ export const api = {
     return backend;
   },
 
-  /** Reads one split's files (several shards make one split). On error the split keeps what it had. */
+  /**
+   * Reads one split's files (several shards make one split). On error the split keeps what it had. Data that will not
+   * fit in this tab is refused before it is read (see ./budget.ts), or while reading where its size cannot be told.
+   */
   async loadFiles(
     split: SplitName,
     files: File[],
@@ -265,19 +303,8 @@ export const api = {
     options: LoadOptions = {},
   ): Promise<SplitSummary> {
     checkIdle('load data');
-    const loaded = await readSplit(files, {
-      onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
-      schema: options.schema,
-      skipBadRecords: options.skipBadRecords,
-      decodeImage,
-    });
-    sources[split] = files;
-    await persist.noteDataset(split, files);
-    host[split] = loaded;
-    device[split]?.dispose();
-    delete device[split];
-    if (split === 'train') dropPacked();
-    return summarize(split, loaded);
+    const room = await checkFits(files, hostBytes(split), backend?.name, options.schema);
+    return readInto(split, files, onProgress, options, room);
   },
 
   /** Fetches the bundled sample (same origin) and loads all three splits. */
@@ -299,9 +326,11 @@ export const api = {
         return new File([await res.blob()], name);
       }),
     );
+    // All three or none: checked together, before any is read (they replace the three loaded splits).
+    await checkFits(files, 0, backend?.name);
     const summaries: SplitSummary[] = [];
     for (const [i, split] of SPLITS.entries())
-      summaries.push(await api.loadFiles(split, [files[i]], onProgress));
+      summaries.push(await readInto(split, [files[i]], onProgress, {}));
     return summaries;
   },
 

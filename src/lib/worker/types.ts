@@ -5,12 +5,13 @@
 import type { BackendInfo, BackendName } from '../ml/backend';
 import type { TrainConfig } from '../ml/config';
 import type { EvalResult } from '../ml/evaluate';
-import type { Progress, StepLog, TrainOutcome } from '../ml/trainer';
+import type { EpochMemory, Progress, StepLog, TrainOutcome } from '../ml/trainer';
 import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
 
 export type {
   BackendInfo,
   BackendName,
+  EpochMemory,
   EvalResult,
   Progress,
   StepLog,
@@ -61,7 +62,7 @@ export interface LoadProgress {
 export interface TrainCallbacks {
   onLog(log: StepLog): void;
   onProgress(p: Progress): void;
-  onEpochEnd(e: { epoch: number; numTensors: number; numBytes: number }): void;
+  onEpochEnd(e: EpochMemory): void;
   /** An evaluation on the validation split made during training. */
   onEval?(point: EvalPoint): void;
 }
