@@ -38,7 +38,7 @@ import {
   type TrainingState,
 } from '../ml/trainer';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
-import { restoreTraining, snapshotTraining } from '../ml/snapshot';
+import { captureState, restoreState } from '../ml/snapshot';
 import { readSplit } from '../tfrecord';
 import { createImageDecoder } from './image-decoder';
 import {
@@ -533,7 +533,8 @@ export const api = {
    */
   async switchBackend(name: BackendName): Promise<BackendInfo> {
     checkIdle('switch backend');
-    const snapshot = training ? await snapshotTraining(training) : null;
+    const snapshot = training ? await captureState(training) : null;
+    const spec = training?.built.spec;
     for (const split of SPLITS) {
       device[split]?.dispose();
       delete device[split];
@@ -545,7 +546,7 @@ export const api = {
       backend = await initBackend(name);
       watchDevice();
     } finally {
-      if (snapshot) training = await restoreTraining(snapshot, trainingConfig ?? DEFAULT_TRAIN_CONFIG);
+      if (snapshot) training = await restoreState(snapshot, trainingConfig ?? DEFAULT_TRAIN_CONFIG, { spec });
     }
     return backend;
   },

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../ml/config';
 import type { BuiltModel } from '../ml/models';
-import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/checkpoint-state';
+import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
 import type { StepLog, TrainingState } from '../ml/trainer';
 import * as store from '../store/db';
 import {
@@ -611,7 +611,7 @@ export async function importModel(
           : {}),
       },
       config,
-      parsed.weights !== null,
+      { withWeights: parsed.weights !== null },
     );
   } catch (e) {
     throw importError(MODEL_JSON, `TensorFlow.js could not build it: ${(e as Error).message}`);

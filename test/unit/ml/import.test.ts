@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildModel } from '../../../src/lib/ml/models';
-import { serializeModel } from '../../../src/lib/ml/checkpoint-state';
+import { serializeModel } from '../../../src/lib/ml/snapshot';
 import { MAX_MODEL_JSON_BYTES, parseModelFiles } from '../../../src/lib/worker/persist';
 
 beforeAll(async () => {
