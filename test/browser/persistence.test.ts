@@ -315,7 +315,9 @@ describe('checkpoints, reload, restore, resume, export, import, quota', () => {
       },
     ]);
     const alert = page.getByRole('alert');
-    await expect.poll(() => alert.textContent()).toContain('model.json: unsupported layer type(s): Lambda');
+    await expect
+      .poll(() => alert.textContent())
+      .toContain('model.json: layer "logistic" is a Lambda, which pagetrain cannot train');
     expect(await select.inputValue()).toBe('Imported LogisticModel');
     expect(await evaluate(page)).toEqual(evalBefore);
   });

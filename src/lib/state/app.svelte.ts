@@ -268,7 +268,11 @@ export class AppState {
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
     try {
-      await this.#remote.useModelDefinition(this.models.definitionToTrain(this.config.model));
+      // An imported model.json is its own definition (the worker holds it); the library knows only definitions.
+      const imported = this.persist.importedModels.includes(this.config.model);
+      await this.#remote.useModelDefinition(
+        imported ? null : this.models.definitionToTrain(this.config.model),
+      );
       const outcome = await this.#remote.train(
         $state.snapshot(this.config),
         proxy({

@@ -59,6 +59,7 @@ export class PersistState {
           this.#app.fail('Saving failed', new Error(message));
           void this.estimate();
         },
+        onNotice: (message: string) => this.#note(message),
       }),
     );
     // The policy is a page setting: kept in localStorage so a reload keeps it, handed to the worker at start.
@@ -78,6 +79,7 @@ export class PersistState {
       this.checkpoints = l.checkpoints;
       this.policy = l.policy;
       this.currentRunId = l.currentRunId;
+      this.importedModels = l.importedModels;
       if (l.problems.length && l.problems.join('\n') !== this.problems.join('\n')) {
         this.#app.fail(
           `${l.problems.length} saved record(s) could not be read and were skipped`,
@@ -202,7 +204,7 @@ export class PersistState {
       async () => {
         const current: TrainConfig = $state.snapshot(this.#app.config);
         const r = await this.#remote().importModel(files, current);
-        this.importedModels = [...this.importedModels, r.name];
+        if (!this.importedModels.includes(r.name)) this.importedModels = [...this.importedModels, r.name];
         this.#app.config = { ...r.config };
         this.#app.hasModel = true;
         this.#app.evaluation = null;

@@ -333,7 +333,7 @@ export const api = {
     if (!data.y)
       throw new WorkerError('DataError', 'The training data has no labels: there is nothing to learn from.');
     // An imported model.json is its own definition (checked when it was imported and against the data below).
-    const imported = persist.importedNames().includes(config.model);
+    const imported = await persist.isImported(config.model);
     const definition = imported ? undefined : definitionFor(config.model);
     if (!imported) assertTrainable(config.model, definition, data.shape, classes);
     const modelKey = definitionKey(config.model, definition);
