@@ -4,6 +4,8 @@
  */
 import type { TrainConfig } from '../ml/config';
 import { downloadBlob } from '../store/download';
+import { WAITING_FOR_OTHER_TAB } from '../store/db';
+import { watchConnection } from '../store/models';
 import { formatBytes } from '../store/records';
 import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../worker/persist-types';
@@ -48,6 +50,8 @@ export class PersistState {
   constructor(app: AppState, remote: () => Remote) {
     this.#app = app;
     this.#remote = remote;
+    // The page's own connection (custom model definitions); the worker's reports through watchStorage.
+    watchConnection({ onBlocked: () => this.#note(WAITING_FOR_OTHER_TAB) });
   }
 
   async init(): Promise<void> {

@@ -92,6 +92,11 @@ export const CLOSED_FOR_UPGRADE =
   'pagetrain was opened in a newer version in another tab: this tab closed its database connection so that the ' +
   'other can upgrade it. Reload this page to keep saving; everything saved so far is kept.';
 
+/** The notice a tab shows while its upgrade waits for another tab's connection. */
+export const WAITING_FOR_OTHER_TAB =
+  'Waiting for another tab of pagetrain to close its database connection (it has been asked to; reload or close ' +
+  'that tab if this lasts).';
+
 export async function openStore(name = DB_NAME, events: StoreEvents = {}): Promise<Db> {
   const db = await openDB<PagetrainDB>(name, DB_VERSION, {
     async upgrade(db, oldVersion, _newVersion, tx) {

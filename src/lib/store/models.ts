@@ -3,7 +3,7 @@
  * name, read and written from the page. Records carry a version and are validated on load; one that fails is skipped
  * and reported, never trusted.
  */
-import { CLOSED_FOR_UPGRADE, DB_NAME, openStore, type Db } from './db';
+import { CLOSED_FOR_UPGRADE, DB_NAME, openStore, type Db, type StoreEvents } from './db';
 import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
 
 const RECORD_VERSION = 1;
@@ -11,12 +11,28 @@ const RECORD_VERSION = 1;
 let db: Promise<Db> | null = null;
 /** Set when this tab closed its connection for a newer version's upgrade in another tab. */
 let closed = false;
+let listener: StoreEvents = {};
+
+/**
+ * Told about this (the page's) connection: the page's open is usually the first of a tab, so it is the one an
+ * upgrade's `blocked` reaches (the worker's waits in the queue behind it).
+ */
+export function watchConnection(events: StoreEvents): void {
+  listener = events;
+}
 
 function open(): Promise<Db> {
   if (closed) return Promise.reject(Object.assign(new Error(CLOSED_FOR_UPGRADE), { name: 'StorageError' }));
   db ??= openStore(DB_NAME, {
-    onBlocking: () => (closed = true),
-    onTerminated: () => (db = null),
+    onBlocked: () => listener.onBlocked?.(),
+    onBlocking: () => {
+      closed = true;
+      listener.onBlocking?.();
+    },
+    onTerminated: () => {
+      db = null;
+      listener.onTerminated?.();
+    },
   });
   db.catch(() => (db = null));
   return db;

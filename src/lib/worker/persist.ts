@@ -48,11 +48,7 @@ function db(): Promise<store.Db> {
         closedForUpgrade = true;
         notifyError(store.CLOSED_FOR_UPGRADE);
       },
-      onBlocked: () =>
-        notifyNotice(
-          'Waiting for another tab of pagetrain to close its database connection (it has been asked to; ' +
-            'reload or close that tab if this lasts).',
-        ),
+      onBlocked: () => notifyNotice(store.WAITING_FOR_OTHER_TAB),
       onTerminated: () => {
         dbPromise = null;
         notifyError('The browser closed the database connection; it will be opened again on the next save.');
