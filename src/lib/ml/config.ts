@@ -59,8 +59,6 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   logEverySteps: 10,
   evalDuringTraining: true,
   evalEverySteps: 0,
-  // Known gap: a run resumed from a checkpoint on the fused path does not yet continue bit for bit as an unbroken
-  // run does (tfjs's generic ops do; the persistence browser test checks exact resume on those).
   fusedKernels: true,
 };
 

@@ -373,6 +373,7 @@ export class FusedLogistic {
       ],
       this.params,
     );
+    this.#dropHostCopy();
     this.adamSteps = t;
     this.#accBeta1 = f(this.#accBeta1 * f(ADAM.beta1));
     this.#accBeta2 = f(this.#accBeta2 * f(ADAM.beta2));
@@ -404,6 +405,23 @@ export class FusedLogistic {
     }
     if (thrown) throw thrown;
     return out!;
+  }
+
+  /**
+   * The Adam kernel writes `params` in place, behind tfjs's back. tfjs-backend-webgpu keeps the values its `read()`
+   * downloaded as a host copy and answers every later `data()` from it: without dropping that copy after each step,
+   * a checkpoint taken after an earlier read-back would save the earlier moments (resume then diverged).
+   */
+  #dropHostCopy(): void {
+    const tensorMap = (this.#backend as unknown as { tensorMap: { get(id: object): { values: unknown } } })
+      .tensorMap;
+    const entry = tensorMap.get(this.params.dataId);
+    if (entry) entry.values = null;
+  }
+
+  /** A host copy of the packed state [W | b | m_W | m_b | v_W | v_b] as it is now; waits for the queued steps. */
+  async read(): Promise<Float32Array> {
+    return ((await this.params.data()) as Float32Array).slice();
   }
 
   dispose(): void {

@@ -1,93 +1,192 @@
 /**
- * A training state copied to host memory and rebuilt from it: how the model, Adam's moments and the step count
- * survive a change of tfjs backend (tensors belong to the backend that made them).
+ * A TrainingState as plain data and back: the model (Keras topology JSON + weights), Adam's state, the step, the
+ * epoch and the position in it. One representation for every way a state outlives its tensors: checkpoints in
+ * IndexedDB, the model files, and a change of tfjs backend (tensors belong to the backend that made them).
+ * Restoring a snapshot and training on gives the same steps as never stopping: same weights, same first and second
+ * moments, same iteration count (hence bias correction), same place in the same seeded shuffle.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from './config';
-import { buildModel, type ModelSpec } from './models';
-import { newTrainingState, type TrainingState } from './trainer';
+import type { BuiltModel, ModelSpec } from './models';
+import { newTrainingState, syncFusedWeights, type TrainingState } from './trainer';
+import type { WeightBuffer, WeightSpec } from '../store/records';
 
-interface HostTensor {
-  name: string;
-  shape: number[];
-  values: Float32Array;
-}
-
-export interface TrainingSnapshot {
-  spec: ModelSpec;
-  weights: HostTensor[];
-  /** Adam's first then second moments, one per trainable weight; empty before the first step. */
-  moments: HostTensor[];
-  iterations: number;
-  globalStep: number;
+export interface StateSnapshot {
+  step: number;
   epoch: number;
-  epochOffset: number;
+  epochExamples: number;
+  model: { topology: Record<string, unknown>; weights: WeightBuffer };
+  /** `optimizer.getWeights()`: `iter` first, then every first moment, then every second. */
+  optimizer: WeightBuffer;
+  /** Which of `model.weights` (by index) the L2 term applies to, and its scale. */
+  regularized: { index: number; l2: number }[];
 }
 
-export async function snapshotTraining(state: TrainingState): Promise<TrainingSnapshot> {
-  const model = state.built.model;
-  const weights = await Promise.all(
-    model.getWeights().map(async (t, i) => ({
-      name: model.weights[i].originalName,
-      shape: t.shape,
-      values: (await t.data()) as Float32Array,
-    })),
+function specsOf(specs: tf.io.WeightsManifestEntry[]): WeightSpec[] {
+  return specs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype as WeightSpec['dtype'] }));
+}
+
+export async function serializeModel(model: tf.LayersModel): Promise<StateSnapshot['model']> {
+  let artifacts: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
   );
-  let moments: HostTensor[] = [];
-  let iterations = 0;
-  const trainable = model.trainableWeights;
-  if (state.fused) {
-    // The fused kernels own the moments: [W | b | m_W | m_b | v_W | v_b].
-    const f = state.fused;
-    const all = (await f.params.data()) as Float32Array;
-    const at = (offset: number, i: number) => ({
-      name: trainable[i].originalName,
-      shape: trainable[i].shape as number[],
-      values: all.slice(offset, offset + (i === 0 ? f.D * f.C : f.C)),
-    });
-    moments = [at(f.K, 0), at(f.K + f.D * f.C, 1), at(2 * f.K, 0), at(2 * f.K + f.D * f.C, 1)];
-    iterations = f.adamSteps;
-  } else {
-    const named = await state.optimizer.getWeights();
-    iterations = (await named[0].tensor.data())[0];
-    // getWeights makes a fresh scalar for the iteration count each call.
-    named[0].tensor.dispose();
-    moments = await Promise.all(
-      named.slice(1).map(async (w) => ({
-        name: w.name,
-        shape: w.tensor.shape,
-        values: (await w.tensor.data()) as Float32Array,
-      })),
-    );
-  }
+  const a = artifacts as unknown as tf.io.ModelArtifacts;
   return {
-    spec: state.built.spec,
-    weights,
-    moments,
-    iterations,
-    globalStep: state.globalStep,
-    epoch: state.epoch,
-    epochOffset: state.epochOffset,
+    topology: a.modelTopology as Record<string, unknown>,
+    weights: {
+      specs: specsOf(a.weightSpecs ?? []),
+      data: tf.io.concatenateArrayBuffers(a.weightData ?? []),
+    },
   };
 }
 
-/** Builds the model again on the current backend and loads the snapshot into it and a fresh Adam. */
-export async function restoreTraining(snap: TrainingSnapshot, config: TrainConfig): Promise<TrainingState> {
-  const built = buildModel(snap.spec);
-  const weights = snap.weights.map((w) => tf.tensor(w.values, w.shape));
-  built.model.setWeights(weights);
-  tf.dispose(weights);
-  const state = newTrainingState(built, config);
-  if (snap.moments.length) {
-    const values = [
-      { name: 'iter', tensor: tf.scalar(snap.iterations, 'int32') as tf.Tensor },
-      ...snap.moments.map((m) => ({ name: m.name, tensor: tf.tensor(m.values, m.shape) })),
-    ];
-    await state.optimizer.setWeights(values);
-    tf.dispose(values.map((v) => v.tensor));
+export async function serializeOptimizer(optimizer: tf.AdamOptimizer): Promise<WeightBuffer> {
+  const named = await optimizer.getWeights();
+  try {
+    const { data, specs } = await tf.io.encodeWeights(named);
+    return { data, specs: specsOf(specs) };
+  } finally {
+    named[0]?.tensor.dispose(); // `iter` is a fresh scalar; the moments are the optimizer's own variables.
   }
-  state.globalStep = snap.globalStep;
-  state.epoch = snap.epoch;
-  state.epochOffset = snap.epochOffset;
+}
+
+function regularizedIndices(built: BuiltModel): StateSnapshot['regularized'] {
+  const all = built.model.weights;
+  return built.regularized.flatMap((r) =>
+    r.weights.map((w) => ({ index: all.indexOf(w), l2: r.l2 })).filter((x) => x.index >= 0),
+  );
+}
+
+/**
+ * Adam's state while the fused kernels own it (they keep weights and moments in one buffer of their own), in the
+ * same layout `optimizer.getWeights()` gives and `setWeights` takes: `iter` (int32), then the first moments, then
+ * the second, each named after its variable.
+ */
+async function serializeFusedOptimizer(state: TrainingState): Promise<WeightBuffer> {
+  const f = state.fused!;
+  const all = await f.read();
+  const [kernel, bias] = state.built.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { D, C, K } = f;
+  const parts: [string, number[], Float32Array][] = [
+    [`${kernel.name}/m`, [D, C], all.subarray(K, K + D * C)],
+    [`${bias.name}/m`, [C], all.subarray(K + D * C, 2 * K)],
+    [`${kernel.name}/v`, [D, C], all.subarray(2 * K, 2 * K + D * C)],
+    [`${bias.name}/v`, [C], all.subarray(2 * K + D * C, 3 * K)],
+  ];
+  // tfjs's encodeWeights layout: the int32 count, then each float32 tensor, back to back.
+  const data = new ArrayBuffer(4 + 2 * K * 4);
+  new Int32Array(data, 0, 1)[0] = f.adamSteps;
+  let at = 4;
+  for (const [, , values] of parts) {
+    new Float32Array(data, at, values.length).set(values);
+    at += values.byteLength;
+  }
+  const specs: WeightSpec[] = [
+    { name: 'iter', shape: [], dtype: 'int32' },
+    ...parts.map(([name, shape]) => ({ name, shape, dtype: 'float32' as const })),
+  ];
+  return { specs, data };
+}
+
+/** Reads the state back from the device (this waits for the GPU to finish the steps queued so far). */
+export async function captureState(state: TrainingState): Promise<StateSnapshot> {
+  // Mid-run on the fused path the model's variables lag behind: bring them up to date first.
+  syncFusedWeights(state);
+  const [model, optimizer] = await Promise.all([
+    serializeModel(state.built.model),
+    state.fused ? serializeFusedOptimizer(state) : serializeOptimizer(state.optimizer),
+  ]);
+  return {
+    step: state.globalStep,
+    epoch: state.epoch,
+    epochExamples: state.epochOffset,
+    model,
+    optimizer,
+    regularized: regularizedIndices(state.built),
+  };
+}
+
+export async function loadModel(
+  topology: Record<string, unknown>,
+  weights: WeightBuffer | null,
+): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(
+    tf.io.fromMemory(
+      weights
+        ? { modelTopology: topology, weightSpecs: weights.specs, weightData: weights.data }
+        : { modelTopology: topology },
+    ),
+  );
+}
+
+/** The spec of a model loaded from files: its name, input shape and class count as the model itself says. */
+export function specOf(model: tf.LayersModel, seed: number): ModelSpec {
+  const [, h, w, d] = model.inputs[0].shape as number[];
+  return { name: model.name, inputShape: [h, w, d], numClasses: model.outputs[0].shape[1] as number, seed };
+}
+
+export function rebuiltRegularized(
+  model: tf.LayersModel,
+  reg: StateSnapshot['regularized'],
+): BuiltModel['regularized'] {
+  return reg
+    .filter((r) => r.index < model.weights.length)
+    .map((r) => ({ weights: [model.weights[r.index]], l2: r.l2 }));
+}
+
+export async function restoreOptimizer(optimizer: tf.AdamOptimizer, buf: WeightBuffer): Promise<void> {
+  const map = tf.io.decodeWeights(buf.data, buf.specs);
+  const named = buf.specs.map((s) => ({ name: s.name, tensor: map[s.name] }));
+  try {
+    await optimizer.setWeights(named);
+  } finally {
+    // setWeights made variables sharing these tensors' data; dropping our references leaves the variables intact.
+    for (const t of Object.values(map)) t.dispose();
+  }
+}
+
+/**
+ * A TrainingState from a snapshot. Without `optimizer` the model keeps its weights and Adam starts afresh at
+ * step 0 (fine-tuning an imported model).
+ */
+export async function restoreState(
+  snap: Pick<StateSnapshot, 'model' | 'regularized'> &
+    Partial<Pick<StateSnapshot, 'optimizer' | 'step' | 'epoch' | 'epochExamples'>>,
+  config: TrainConfig,
+  options: {
+    /** false: the topology only, fresh weights. */
+    withWeights?: boolean;
+    /** What the model was built from, when known (a backend switch keeps it); else read from the model. */
+    spec?: ModelSpec;
+  } = {},
+): Promise<TrainingState> {
+  const model = await loadModel(
+    snap.model.topology,
+    options.withWeights === false ? null : snap.model.weights,
+  );
+  const state = newTrainingState(
+    {
+      spec: options.spec ?? specOf(model, config.seed),
+      model,
+      regularized: rebuiltRegularized(model, snap.regularized),
+    },
+    config,
+  );
+  if (snap.optimizer) {
+    try {
+      await restoreOptimizer(state.optimizer, snap.optimizer);
+    } catch (e) {
+      model.dispose();
+      state.optimizer.dispose();
+      throw e;
+    }
+    state.globalStep = snap.step ?? 0;
+    state.epoch = snap.epoch ?? 0;
+    state.epochOffset = snap.epochExamples ?? 0;
+  }
   return state;
 }

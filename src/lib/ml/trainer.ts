@@ -165,7 +165,7 @@ async function leaveFused(state: TrainingState): Promise<void> {
   const f = state.fused;
   if (!f) return;
   syncFusedWeights(state);
-  const all = (await f.params.data()) as Float32Array;
+  const all = await f.read();
   const { D, C, K } = f;
   const names = state.built.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
   const opt = state.optimizer as unknown as {

@@ -269,7 +269,7 @@ export class AppState {
       `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
     );
     try {
-      // An imported model.json is its own definition: the worker builds it from its files.
+      // An imported model.json is its own definition (the worker holds it); the library knows only definitions.
       const imported = this.persist.importedModels.includes(this.config.model);
       await this.#remote.useModelDefinition(
         imported ? null : this.models.definitionToTrain(this.config.model),

@@ -4,6 +4,8 @@
  */
 import type { TrainConfig } from '../ml/config';
 import { downloadBlob } from '../store/download';
+import { WAITING_FOR_OTHER_TAB } from '../store/db';
+import { watchConnection } from '../store/models';
 import { formatBytes } from '../store/records';
 import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../worker/persist-types';
@@ -48,6 +50,8 @@ export class PersistState {
   constructor(app: AppState, remote: () => Remote) {
     this.#app = app;
     this.#remote = remote;
+    // The page's own connection (custom model definitions); the worker's reports through watchStorage.
+    watchConnection({ onBlocked: () => this.#note(WAITING_FOR_OTHER_TAB) });
   }
 
   async init(): Promise<void> {
@@ -59,6 +63,7 @@ export class PersistState {
           this.#app.fail('Saving failed', new Error(message));
           void this.estimate();
         },
+        onNotice: (message: string) => this.#note(message),
       }),
     );
     // The policy is a page setting: kept in localStorage so a reload keeps it, handed to the worker at start.
@@ -78,6 +83,7 @@ export class PersistState {
       this.checkpoints = l.checkpoints;
       this.policy = l.policy;
       this.currentRunId = l.currentRunId;
+      this.importedModels = l.importedModels;
       if (l.problems.length && l.problems.join('\n') !== this.problems.join('\n')) {
         this.#app.fail(
           `${l.problems.length} saved record(s) could not be read and were skipped`,
@@ -202,7 +208,7 @@ export class PersistState {
       async () => {
         const current: TrainConfig = $state.snapshot(this.#app.config);
         const r = await this.#remote().importModel(files, current);
-        this.importedModels = [...this.importedModels, r.name];
+        if (!this.importedModels.includes(r.name)) this.importedModels = [...this.importedModels, r.name];
         this.#app.config = { ...r.config };
         this.#app.hasModel = true;
         this.#app.evaluation = null;

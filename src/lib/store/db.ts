@@ -1,13 +1,19 @@
 /**
- * The one IndexedDB database, `pagetrain`, typed with idb's DBSchema. It is opened in the worker, which owns it:
- * saving never blocks the page, every record is validated in one place, and no second connection can hold up a
- * version upgrade. Inside a transaction nothing but IndexedDB is awaited: callers serialise weights first.
+ * The one IndexedDB database, `pagetrain`, typed with idb's DBSchema. The worker opens it for runs, checkpoints,
+ * predictions and imported models; the page opens it for custom model definitions. Inside a transaction nothing but
+ * IndexedDB is awaited: callers serialise weights first. Lists read summaries and keys, never weights.
+ *
+ * Two tabs: a tab whose connection stands in the way of a newer version's upgrade closes it (`blocking`) and is told
+ * to reload; the newer tab waits meanwhile (`blocked`) and says so. Every write is one transaction, so a tab that
+ * loses its connection mid-write leaves the record either complete or absent.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ModelDefinition } from '../models/spec';
 import {
   checkpointMeta,
   checkpointsToDrop,
   validateCheckpoint,
+  validateCheckpointMeta,
   validateRun,
   type CheckpointMeta,
   type CheckpointRecord,
@@ -15,7 +21,10 @@ import {
 } from './records';
 
 export const DB_NAME = 'pagetrain';
-export const DB_VERSION = 1;
+/** 1: runs, checkpoints, predictions. 2: checkpoint summaries, custom definitions, imported models. */
+export const DB_VERSION = 2;
+/** Where custom model definitions lived before version 2: copied into `definitions`, then deleted. */
+export const LEGACY_MODELS_DB = 'pagetrain-models';
 
 /** A predictions.csv as made by Predict, tied to the run and the checkpoint (by step) its model came from. */
 export interface PredictionRecord {
@@ -30,10 +39,33 @@ export interface PredictionRecord {
   csv: string;
 }
 
+/** A custom model definition saved by name (validated by the models library when read). */
+export interface StoredDefinition {
+  version: number;
+  name: string;
+  savedAt: number;
+  definition: ModelDefinition;
+}
+
+/**
+ * An imported TensorFlow.js model: the uploaded files it was read from (model.json, weight files, training state),
+ * kept as they came so that loading it again runs the same checks the import did.
+ */
+export interface ImportedModelRecord {
+  version: 1;
+  name: string;
+  importedAt: number;
+  files: { name: string; data: ArrayBuffer }[];
+}
+
 interface PagetrainDB extends DBSchema {
   runs: { key: string; value: RunRecord; indexes: { 'by-created': number } };
   checkpoints: { key: string; value: CheckpointRecord; indexes: { 'by-run': string } };
+  /** Each checkpoint without its buffers, written in the same transaction: what lists and keep-last-K read. */
+  'checkpoint-meta': { key: string; value: CheckpointMeta; indexes: { 'by-run': string } };
   predictions: { key: string; value: PredictionRecord; indexes: { 'by-run': string } };
+  definitions: { key: string; value: StoredDefinition };
+  imported: { key: string; value: ImportedModelRecord };
 }
 
 export type Db = IDBPDatabase<PagetrainDB>;
@@ -45,9 +77,29 @@ export class StoreError extends Error {
   }
 }
 
-export async function openStore(name = DB_NAME): Promise<Db> {
+/** What a tab hears about the database's connection (two tabs, upgrades). */
+export interface StoreEvents {
+  /** A newer version waits for this connection: it has been closed; the page should be reloaded. */
+  onBlocking?(): void;
+  /** This tab's upgrade waits for another tab to close its connection. */
+  onBlocked?(): void;
+  /** The browser closed the connection abnormally (storage cleared, disk error). */
+  onTerminated?(): void;
+}
+
+/** The message a tab shows when it gave its connection up to a newer version in another tab. */
+export const CLOSED_FOR_UPGRADE =
+  'pagetrain was opened in a newer version in another tab: this tab closed its database connection so that the ' +
+  'other can upgrade it. Reload this page to keep saving; everything saved so far is kept.';
+
+/** The notice a tab shows while its upgrade waits for another tab's connection. */
+export const WAITING_FOR_OTHER_TAB =
+  'Waiting for another tab of pagetrain to close its database connection (it has been asked to; reload or close ' +
+  'that tab if this lasts).';
+
+export async function openStore(name = DB_NAME, events: StoreEvents = {}): Promise<Db> {
   const db = await openDB<PagetrainDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    async upgrade(db, oldVersion, _newVersion, tx) {
       // One step per version: a database at any older version walks up through each.
       if (oldVersion < 1) {
         const runs = db.createObjectStore('runs', { keyPath: 'id' });
@@ -57,13 +109,67 @@ export async function openStore(name = DB_NAME): Promise<Db> {
         const predictions = db.createObjectStore('predictions', { keyPath: 'id' });
         predictions.createIndex('by-run', 'runId');
       }
+      if (oldVersion < 2) {
+        const meta = db.createObjectStore('checkpoint-meta', { keyPath: 'id' });
+        meta.createIndex('by-run', 'runId');
+        db.createObjectStore('definitions', { keyPath: 'name' });
+        db.createObjectStore('imported', { keyPath: 'name' });
+        // Summaries of the checkpoints saved before: read once here, never again for a list.
+        let cursor = await tx.objectStore('checkpoints').openCursor();
+        while (cursor) {
+          const v = validateCheckpoint(cursor.value);
+          if (v.ok) await meta.put(checkpointMeta(v.value));
+          cursor = await cursor.continue();
+        }
+      }
+    },
+    blocked() {
+      events.onBlocked?.();
     },
     blocking() {
       // A newer version of the app opened the database in another tab: let it upgrade.
       db.close();
+      events.onBlocking?.();
+    },
+    terminated() {
+      events.onTerminated?.();
     },
   });
+  await migrateLegacyDefinitions(db).catch((e: unknown) =>
+    console.warn('pagetrain: could not move the saved model definitions yet', e),
+  );
   return db;
+}
+
+/**
+ * Custom definitions saved by versions before 2 lived in their own database: copy those the main one lacks, then
+ * delete the old database. Runs whenever the old database is there, so an interrupted move finishes next time.
+ */
+async function migrateLegacyDefinitions(db: Db): Promise<void> {
+  if (typeof indexedDB.databases === 'function') {
+    const all = await indexedDB.databases();
+    if (!all.some((d) => d.name === LEGACY_MODELS_DB)) return;
+  }
+  const old = await openDB(LEGACY_MODELS_DB);
+  try {
+    if (old.objectStoreNames.contains('definitions')) {
+      const records = (await old.getAll('definitions')) as unknown[];
+      const tx = db.transaction('definitions', 'readwrite');
+      for (const r of records) {
+        if (typeof r !== 'object' || r === null || typeof (r as { name?: unknown }).name !== 'string')
+          continue;
+        const name = (r as StoredDefinition).name;
+        if ((await tx.store.getKey(name)) === undefined) await tx.store.put(r as StoredDefinition);
+      }
+      await tx.done;
+    }
+  } finally {
+    old.close();
+  }
+  // An old tab still holding it open delays the deletion until it closes; nothing waits for that here.
+  void deleteDB(LEGACY_MODELS_DB).catch((e: unknown) =>
+    console.warn('pagetrain: could not delete the old model database', e),
+  );
 }
 
 /** The error a failed write surfaces as: a quota failure keeps its name so the page can say what to delete. */
@@ -85,21 +191,20 @@ export async function saveCheckpoint(
   checkpoint: CheckpointRecord,
   keepLast: number,
 ): Promise<string[]> {
-  const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
+  const tx = db.transaction(['runs', 'checkpoints', 'checkpoint-meta'], 'readwrite');
   const done = tx.done;
   try {
     const checkpoints = tx.objectStore('checkpoints');
+    const meta = tx.objectStore('checkpoint-meta');
     await tx.objectStore('runs').put(run);
     await checkpoints.put(checkpoint);
-    const ofRun = await checkpoints.index('by-run').getAllKeys(run.id);
-    const metas = [];
-    for (const id of ofRun) {
-      const c = await checkpoints.get(id);
-      if (c && validateCheckpoint(c).ok)
-        metas.push({ id: c.id, runId: c.runId, step: c.step, createdAt: c.createdAt, pinned: c.pinned });
-    }
+    await meta.put(checkpointMeta(checkpoint));
+    const metas = (await meta.index('by-run').getAll(run.id)).filter((c) => validateCheckpointMeta(c).ok);
     const drop = checkpointsToDrop(metas, keepLast);
-    for (const id of drop) await checkpoints.delete(id);
+    for (const id of drop) {
+      await checkpoints.delete(id);
+      await meta.delete(id);
+    }
     await done;
     return drop;
   } catch (e) {
@@ -139,6 +244,7 @@ export interface Listing {
   problems: string[];
 }
 
+/** Runs whole (their histories are small), checkpoints by their summaries: no weights are read. */
 export async function listAll(db: Db): Promise<Listing> {
   const problems: string[] = [];
   const runs: RunRecord[] = [];
@@ -148,16 +254,25 @@ export async function listAll(db: Db): Promise<Listing> {
     else problems.push(v.error);
   }
   const checkpoints: CheckpointMeta[] = [];
-  let cursor = await db.transaction('checkpoints').store.openCursor();
-  while (cursor) {
-    const v = validateCheckpoint(cursor.value);
-    if (v.ok) checkpoints.push(checkpointMeta(v.value));
+  for (const c of (await db.getAll('checkpoint-meta')) as unknown[]) {
+    const v = validateCheckpointMeta(c);
+    if (v.ok) checkpoints.push(v.value);
     else problems.push(v.error);
-    cursor = await cursor.continue();
   }
+  // A checkpoint without a summary was unreadable when the summaries were made: name it, by key only.
+  const summarized = new Set(await db.getAllKeys('checkpoint-meta'));
+  for (const id of await db.getAllKeys('checkpoints'))
+    if (!summarized.has(id)) problems.push(`checkpoint ${id}: unreadable record, skipped`);
   runs.sort((a, b) => b.createdAt - a.createdAt);
   checkpoints.sort((a, b) => b.createdAt - a.createdAt || b.step - a.step);
   return { runs, checkpoints, problems };
+}
+
+/** The checkpoints of a run, by their summaries. */
+export async function checkpointsOf(db: Db, runId: string): Promise<CheckpointMeta[]> {
+  return (await db.getAllFromIndex('checkpoint-meta', 'by-run', runId)).filter(
+    (c) => validateCheckpointMeta(c).ok,
+  );
 }
 
 export async function getRun(db: Db, id: string): Promise<RunRecord | null> {
@@ -177,21 +292,62 @@ export async function getCheckpoint(db: Db, id: string): Promise<CheckpointRecor
 }
 
 export async function deleteCheckpoint(db: Db, id: string): Promise<void> {
-  await db.delete('checkpoints', id);
+  const tx = db.transaction(['checkpoints', 'checkpoint-meta'], 'readwrite');
+  await tx.objectStore('checkpoints').delete(id);
+  await tx.objectStore('checkpoint-meta').delete(id);
+  await tx.done;
 }
 
 export async function setPinned(db: Db, id: string, pinned: boolean): Promise<void> {
-  const tx = db.transaction('checkpoints', 'readwrite');
-  const c = await tx.store.get(id);
-  if (c) await tx.store.put({ ...c, pinned });
+  const tx = db.transaction(['checkpoints', 'checkpoint-meta'], 'readwrite');
+  const c = await tx.objectStore('checkpoints').get(id);
+  const m = await tx.objectStore('checkpoint-meta').get(id);
+  if (c) await tx.objectStore('checkpoints').put({ ...c, pinned });
+  if (m) await tx.objectStore('checkpoint-meta').put({ ...m, pinned });
   await tx.done;
 }
 
 /** Deletes a run and every checkpoint of it, pinned ones included, in one transaction. */
 export async function deleteRun(db: Db, id: string): Promise<void> {
-  const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
-  const keys = await tx.objectStore('checkpoints').index('by-run').getAllKeys(id);
-  for (const k of keys) await tx.objectStore('checkpoints').delete(k);
+  const tx = db.transaction(['runs', 'checkpoints', 'checkpoint-meta'], 'readwrite');
+  const keys = await tx.objectStore('checkpoint-meta').index('by-run').getAllKeys(id);
+  const full = await tx.objectStore('checkpoints').index('by-run').getAllKeys(id);
+  for (const k of new Set([...keys, ...full])) {
+    await tx.objectStore('checkpoints').delete(k);
+    await tx.objectStore('checkpoint-meta').delete(k);
+  }
   await tx.objectStore('runs').delete(id);
   await tx.done;
+}
+
+// ---- Imported models (issue 7): listed by key, read whole only to build one ----
+
+export async function putImported(db: Db, record: ImportedModelRecord): Promise<void> {
+  try {
+    await db.put('imported', record);
+  } catch (e) {
+    throw writeError(`Could not save the imported model "${record.name}"`, e);
+  }
+}
+
+export async function importedNames(db: Db): Promise<string[]> {
+  return db.getAllKeys('imported');
+}
+
+export async function getImported(db: Db, name: string): Promise<ImportedModelRecord | null> {
+  const r = (await db.get('imported', name)) as unknown;
+  if (r === undefined) return null;
+  const o = r as Partial<ImportedModelRecord>;
+  if (
+    o.version !== 1 ||
+    typeof o.name !== 'string' ||
+    !Array.isArray(o.files) ||
+    !o.files.every((f) => typeof f?.name === 'string' && f.data instanceof ArrayBuffer)
+  )
+    throw new StoreError('StoreError', `imported model "${name}": the saved record is unreadable`);
+  return o as ImportedModelRecord;
+}
+
+export async function deleteImported(db: Db, name: string): Promise<void> {
+  await db.delete('imported', name);
 }

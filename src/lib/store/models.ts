@@ -1,32 +1,40 @@
 /**
- * Custom model definitions in IndexedDB: their own small database ('pagetrain-models'), one record per name.
- * Records carry a version and are validated on load; one that fails is skipped and reported, never trusted.
+ * Custom model definitions in IndexedDB: the `definitions` store of the one `pagetrain` database, one record per
+ * name, read and written from the page. Records carry a version and are validated on load; one that fails is skipped
+ * and reported, never trusted.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { CLOSED_FOR_UPGRADE, DB_NAME, openStore, type Db, type StoreEvents } from './db';
 import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
 
-const DB_NAME = 'pagetrain-models';
 const RECORD_VERSION = 1;
 
-interface StoredDefinition {
-  version: number;
-  name: string;
-  savedAt: number;
-  definition: ModelDefinition;
+let db: Promise<Db> | null = null;
+/** Set when this tab closed its connection for a newer version's upgrade in another tab. */
+let closed = false;
+let listener: StoreEvents = {};
+
+/**
+ * Told about this (the page's) connection: the page's open is usually the first of a tab, so it is the one an
+ * upgrade's `blocked` reaches (the worker's waits in the queue behind it).
+ */
+export function watchConnection(events: StoreEvents): void {
+  listener = events;
 }
 
-interface ModelsDB extends DBSchema {
-  definitions: { key: string; value: StoredDefinition };
-}
-
-let db: Promise<IDBPDatabase<ModelsDB>> | null = null;
-
-function open(): Promise<IDBPDatabase<ModelsDB>> {
-  db ??= openDB<ModelsDB>(DB_NAME, 1, {
-    upgrade(d, oldVersion) {
-      if (oldVersion < 1) d.createObjectStore('definitions', { keyPath: 'name' });
+function open(): Promise<Db> {
+  if (closed) return Promise.reject(Object.assign(new Error(CLOSED_FOR_UPGRADE), { name: 'StorageError' }));
+  db ??= openStore(DB_NAME, {
+    onBlocked: () => listener.onBlocked?.(),
+    onBlocking: () => {
+      closed = true;
+      listener.onBlocking?.();
+    },
+    onTerminated: () => {
+      db = null;
+      listener.onTerminated?.();
     },
   });
+  db.catch(() => (db = null));
   return db;
 }
 

@@ -204,13 +204,9 @@ export function validateRun(v: unknown): Validated<RunRecord> {
   return error ? { ok: false, error } : { ok: true, value: v as unknown as RunRecord };
 }
 
-export function validateCheckpoint(v: unknown): Validated<CheckpointRecord> {
-  const where = `checkpoint ${idOf(v)}`;
-  if (!isObj(v)) return { ok: false, error: `${where}: not an object` };
-  if (v.version !== RECORD_VERSION)
-    return { ok: false, error: `${where}: format version ${String(v.version)}, expected ${RECORD_VERSION}` };
-  const model = v.model;
-  const error =
+/** The fields a checkpoint and its summary share; null when they hold. */
+function checkpointFieldsError(where: string, v: Record<string, unknown>): string | null {
+  return (
     checkFields(where, v, {
       id: isStr,
       runId: isStr,
@@ -224,13 +220,35 @@ export function validateCheckpoint(v: unknown): Validated<CheckpointRecord> {
       regularized: (r) => Array.isArray(r) && r.every((x) => isObj(x) && isCount(x.index) && isNum(x.l2)),
     }) ??
     checkConfig(where, v.config) ??
-    (isObj(model) && isObj(model.topology) ? null : `${where}: model topology is missing`) ??
-    checkWeights(`${where} model`, isObj(model) ? model.weights : undefined) ??
-    checkWeights(`${where} optimizer`, v.optimizer) ??
     (v.metrics === null || (isObj(v.metrics) && !checkFields(where, v.metrics, HISTORY_FIELDS))
       ? null
-      : `${where}: field "metrics" is invalid`);
+      : `${where}: field "metrics" is invalid`)
+  );
+}
+
+export function validateCheckpoint(v: unknown): Validated<CheckpointRecord> {
+  const where = `checkpoint ${idOf(v)}`;
+  if (!isObj(v)) return { ok: false, error: `${where}: not an object` };
+  if (v.version !== RECORD_VERSION)
+    return { ok: false, error: `${where}: format version ${String(v.version)}, expected ${RECORD_VERSION}` };
+  const model = v.model;
+  const error =
+    checkpointFieldsError(where, v) ??
+    (isObj(model) && isObj(model.topology) ? null : `${where}: model topology is missing`) ??
+    checkWeights(`${where} model`, isObj(model) ? model.weights : undefined) ??
+    checkWeights(`${where} optimizer`, v.optimizer);
   return error ? { ok: false, error } : { ok: true, value: v as unknown as CheckpointRecord };
+}
+
+/** A checkpoint's summary as lists read it (the `checkpoint-meta` store): the checkpoint's fields but its buffers. */
+export function validateCheckpointMeta(v: unknown): Validated<CheckpointMeta> {
+  const where = `checkpoint ${idOf(v)}`;
+  if (!isObj(v)) return { ok: false, error: `${where}: not an object` };
+  if (v.version !== RECORD_VERSION)
+    return { ok: false, error: `${where}: format version ${String(v.version)}, expected ${RECORD_VERSION}` };
+  const error =
+    checkpointFieldsError(where, v) ?? (isCount(v.bytes) ? null : `${where}: field "bytes" is invalid`);
+  return error ? { ok: false, error } : { ok: true, value: v as unknown as CheckpointMeta };
 }
 
 /**

@@ -38,7 +38,7 @@ import {
   type TrainingState,
 } from '../ml/trainer';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
-import { restoreTraining, snapshotTraining } from '../ml/snapshot';
+import { captureState, restoreState } from '../ml/snapshot';
 import { readSplit } from '../tfrecord';
 import { createImageDecoder } from './image-decoder';
 import { checkFits, debugHandle } from './budget';
@@ -362,7 +362,7 @@ export const api = {
     if (!data.y)
       throw new WorkerError('DataError', 'The training data has no labels: there is nothing to learn from.');
     // An imported model.json is its own definition (checked when it was imported and against the data below).
-    const imported = persist.importedNames().includes(config.model);
+    const imported = await persist.isImported(config.model);
     const definition = imported ? undefined : definitionFor(config.model);
     if (!imported) assertTrainable(config.model, definition, data.shape, classes);
     const modelKey = definitionKey(config.model, definition);
@@ -562,7 +562,8 @@ export const api = {
    */
   async switchBackend(name: BackendName): Promise<BackendInfo> {
     checkIdle('switch backend');
-    const snapshot = training ? await snapshotTraining(training) : null;
+    const snapshot = training ? await captureState(training) : null;
+    const spec = training?.built.spec;
     for (const split of SPLITS) {
       device[split]?.dispose();
       delete device[split];
@@ -574,7 +575,7 @@ export const api = {
       backend = await initBackend(name);
       watchDevice();
     } finally {
-      if (snapshot) training = await restoreTraining(snapshot, trainingConfig ?? DEFAULT_TRAIN_CONFIG);
+      if (snapshot) training = await restoreState(snapshot, trainingConfig ?? DEFAULT_TRAIN_CONFIG, { spec });
     }
     return backend;
   },

@@ -15,6 +15,8 @@ export interface StorageListing extends Listing {
   policy: PersistPolicy;
   /** The run the model in the worker belongs to. */
   currentRunId: string | null;
+  /** Imported models saved in this browser, by the name `Model` offers them under. */
+  importedModels: string[];
 }
 
 /** A file to hand to the user (the page turns it into a download). */
@@ -28,6 +30,8 @@ export interface ModelFile {
 export interface PersistListener {
   onChange(): void;
   onError(message: string): void;
+  /** Something to tell the user that is not a failure (waiting for another tab). */
+  onNotice?(message: string): void;
 }
 
 export interface RestoreResult {

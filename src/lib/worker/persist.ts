@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../ml/config';
 import type { BuiltModel } from '../ml/models';
-import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/checkpoint-state';
+import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
 import type { StepLog, TrainingState } from '../ml/trainer';
 import * as store from '../store/db';
 import {
@@ -38,8 +38,27 @@ export class PersistError extends Error {
 export const DEFAULT_POLICY: PersistPolicy = { everySteps: 1000, keepLast: 5 };
 
 let dbPromise: Promise<store.Db> | null = null;
+/** Set when this tab gave its connection up to a newer version's upgrade in another tab: nothing is saved after. */
+let closedForUpgrade = false;
 function db(): Promise<store.Db> {
-  dbPromise ??= store.openStore();
+  if (closedForUpgrade) return Promise.reject(new PersistError('StoreError', store.CLOSED_FOR_UPGRADE));
+  dbPromise ??= store
+    .openStore(store.DB_NAME, {
+      onBlocking: () => {
+        closedForUpgrade = true;
+        notifyError(store.CLOSED_FOR_UPGRADE);
+      },
+      onBlocked: () => notifyNotice(store.WAITING_FOR_OTHER_TAB),
+      onTerminated: () => {
+        dbPromise = null;
+        notifyError('The browser closed the database connection; it will be opened again on the next save.');
+      },
+    })
+    .then(async (d) => {
+      for (const name of await store.importedNames(d)) importedSaved.add(name);
+      return d;
+    });
+  dbPromise.catch(() => (dbPromise = null));
   return dbPromise;
 }
 
@@ -59,6 +78,9 @@ function notifyChange(): void {
 function notifyError(message: string): void {
   console.error(message);
   for (const l of listeners) void l.onError(message);
+}
+function notifyNotice(message: string): void {
+  for (const l of listeners) void l.onNotice?.(message);
 }
 
 export function subscribe(listener: PersistListener): void {
@@ -154,8 +176,7 @@ export function recordPredictions(csv: string, step: number): Promise<void> {
   const runId = run.id;
   return queue(async () => {
     const d = await db();
-    const checkpoints = await d.getAllFromIndex('checkpoints', 'by-run', runId);
-    const at = checkpoints.find((c) => c.step === step);
+    const at = (await store.checkpointsOf(d, runId)).find((c) => c.step === step);
     await store.putPrediction(d, {
       version: 1,
       id: crypto.randomUUID(),
@@ -274,7 +295,7 @@ export async function maybeCheckpoint(
 export async function listing(): Promise<StorageListing> {
   await flush();
   const l = await store.listAll(await db());
-  return { ...l, policy: { ...policy }, currentRunId: run?.id ?? null };
+  return { ...l, policy: { ...policy }, currentRunId: run?.id ?? null, importedModels: importedNames() };
 }
 
 /** Loads a checkpoint: weights, Adam state, step and epoch; its run becomes the current one (history included). */
@@ -384,58 +405,24 @@ export async function exportFiles(
 export const MAX_MODEL_JSON_BYTES = 10_000_000;
 export const MAX_WEIGHT_BYTES = 1_000_000_000;
 
-/** Layer classes an imported model may use: built-in Keras layers only, nothing that carries code (no Lambda). */
+/**
+ * Layer classes an imported model may use: those the layer editor builds, the activation layers Keras writes for
+ * them, the input layer and the model containers. Nothing that carries code (no Lambda), nothing pagetrain does not
+ * train itself.
+ */
 export const KNOWN_LAYERS = new Set([
-  'InputLayer',
   'Dense',
+  'Conv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
   'Flatten',
   'Reshape',
-  'Permute',
-  'RepeatVector',
+  'Dropout',
+  'BatchNormalization',
   'Activation',
   'ReLU',
-  'LeakyReLU',
-  'PReLU',
-  'ELU',
   'Softmax',
-  'ThresholdedReLU',
-  'Dropout',
-  'SpatialDropout1D',
-  'SpatialDropout2D',
-  'GaussianNoise',
-  'GaussianDropout',
-  'AlphaDropout',
-  'BatchNormalization',
-  'LayerNormalization',
-  'Conv1D',
-  'Conv2D',
-  'Conv2DTranspose',
-  'Conv3D',
-  'DepthwiseConv2D',
-  'SeparableConv2D',
-  'MaxPooling1D',
-  'MaxPooling2D',
-  'MaxPooling3D',
-  'AveragePooling1D',
-  'AveragePooling2D',
-  'AveragePooling3D',
-  'GlobalAveragePooling1D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling1D',
-  'GlobalMaxPooling2D',
-  'ZeroPadding2D',
-  'Cropping2D',
-  'UpSampling2D',
-  'Add',
-  'Subtract',
-  'Multiply',
-  'Average',
-  'Maximum',
-  'Minimum',
-  'Concatenate',
-  'Dot',
-  'Embedding',
-  'Rescaling',
+  'InputLayer',
   'Sequential',
   'Model',
   'Functional',
@@ -445,12 +432,18 @@ function importError(file: string, what: string): PersistError {
   return new PersistError('ImportError', `Import model: ${file}: ${what}`);
 }
 
-/** Every layer class in a Keras topology (nested models included). */
-function layerClasses(node: unknown, out: string[] = []): string[] {
+/** Every layer of a Keras topology (nested models included): its class and its name. */
+function layerClasses(
+  node: unknown,
+  out: { className: string; name: string }[] = [],
+): { className: string; name: string }[] {
   if (typeof node !== 'object' || node === null) return out;
   const o = node as Record<string, unknown>;
-  if (typeof o.class_name === 'string') out.push(o.class_name);
   const config = o.config as unknown;
+  if (typeof o.class_name === 'string') {
+    const named = (config as { name?: unknown } | undefined)?.name ?? o.name;
+    out.push({ className: o.class_name, name: typeof named === 'string' ? named : `#${out.length + 1}` });
+  }
   const layers = Array.isArray(config) ? config : (config as { layers?: unknown } | undefined)?.layers;
   if (Array.isArray(layers)) for (const l of layers) layerClasses(l, out);
   return out;
@@ -462,7 +455,10 @@ export async function parseModelFiles(files: File[]): Promise<{
   weights: WeightBuffer | null;
   state: (TrainingStateFile & { optimizerWeights: WeightBuffer | null }) | null;
   name: string;
+  /** The files it was read from (the others were not needed). */
+  used: File[];
 }> {
+  const used = new Set<File>();
   const byName = new Map(files.map((f) => [f.name, f]));
   const jsonFile =
     files.find((f) => f.name === MODEL_JSON) ??
@@ -495,10 +491,15 @@ export async function parseModelFiles(files: File[]): Promise<{
     );
   const topology = modelJson.modelTopology as Record<string, unknown>;
   const modelTop = (topology.model_config as Record<string, unknown> | undefined) ?? topology;
-  const classes = layerClasses(modelTop);
-  if (classes.length === 0) throw importError(jsonFile.name, 'the topology names no layers');
-  const unknown = [...new Set(classes.filter((c) => !KNOWN_LAYERS.has(c)))];
-  if (unknown.length) throw importError(jsonFile.name, `unsupported layer type(s): ${unknown.join(', ')}`);
+  const layers = layerClasses(modelTop);
+  if (layers.length === 0) throw importError(jsonFile.name, 'the topology names no layers');
+  const bad = layers.find((l) => !KNOWN_LAYERS.has(l.className));
+  if (bad)
+    throw importError(
+      jsonFile.name,
+      `layer "${bad.name}" is a ${bad.className}, which pagetrain cannot train (it takes ` +
+        `${[...KNOWN_LAYERS].join(', ')})`,
+    );
 
   const readGroups = async (manifest: unknown, where: string): Promise<WeightBuffer | null> => {
     if (manifest === undefined) return null;
@@ -529,6 +530,7 @@ export async function parseModelFiles(files: File[]): Promise<{
           missing ??= base;
           continue;
         }
+        used.add(f);
         parts.push(await f.arrayBuffer());
       }
     }
@@ -568,18 +570,41 @@ export async function parseModelFiles(files: File[]): Promise<{
       throw importError(STATE_JSON, `not a pagetrain training state of version ${RECORD_VERSION}`);
     const optimizerWeights = await readGroups([s.optimizer], STATE_JSON);
     state = { ...s, optimizerWeights };
+    used.add(stateFile);
   }
+  used.add(jsonFile);
   const stem = jsonFile.name.replace(/\.json$/, '');
   const inner = (modelTop.config as { name?: unknown } | undefined)?.name;
   const base = stem !== 'model' ? stem : typeof inner === 'string' && inner ? inner : 'model';
-  return { topology, weights, state, name: `Imported ${base}` };
+  return { topology, weights, state, name: `Imported ${base}`, used: [...used] };
 }
 
-/** Imported models by the name they have in `Model`: their files, to rebuild them for a new run. */
+/** Imported models read in this worker, by the name they have in `Model`: to rebuild them for a new run. */
 const imported = new Map<string, Awaited<ReturnType<typeof parseModelFiles>>>();
+/** Names of the imported models saved in IndexedDB (read by key when the database opens). */
+const importedSaved = new Set<string>();
 
 export function importedNames(): string[] {
-  return [...imported.keys()];
+  return [...new Set([...importedSaved, ...imported.keys()])].sort();
+}
+
+/** Whether `name` is an imported model (saved in an earlier session or imported in this one). */
+export async function isImported(name: string): Promise<boolean> {
+  if (imported.has(name)) return true;
+  await db().catch(() => null);
+  return importedSaved.has(name);
+}
+
+/** An imported model's parsed files: from memory, or read from IndexedDB and checked again as on import. */
+async function importedModel(name: string): Promise<Awaited<ReturnType<typeof parseModelFiles>> | null> {
+  const known = imported.get(name);
+  if (known) return known;
+  if (!(await isImported(name))) return null;
+  const record = await store.getImported(await db(), name);
+  if (!record) return null;
+  const parsed = await parseModelFiles(record.files.map((f) => new File([f.data], f.name)));
+  imported.set(name, parsed);
+  return parsed;
 }
 
 /** Validates and loads uploaded model files; the model becomes the current one, under a name `Model` can offer. */
@@ -588,8 +613,10 @@ export async function importModel(
   current: TrainConfig,
 ): Promise<{ name: string; state: TrainingState; config: TrainConfig; withWeights: boolean }> {
   const parsed = await parseModelFiles(files);
+  await db().catch(() => null); // the names saved earlier, so a new name does not replace one
+  const taken = new Set(importedNames());
   let name = parsed.name;
-  for (let i = 2; imported.has(name); i++) name = `${parsed.name} (${i})`;
+  for (let i = 2; taken.has(name); i++) name = `${parsed.name} (${i})`;
   const config: TrainConfig = { ...(parsed.state?.config ?? current), model: name, startNewModel: false };
   let state: TrainingState;
   try {
@@ -611,7 +638,7 @@ export async function importModel(
           : {}),
       },
       config,
-      parsed.weights !== null,
+      { withWeights: parsed.weights !== null },
     );
   } catch (e) {
     throw importError(MODEL_JSON, `TensorFlow.js could not build it: ${(e as Error).message}`);
@@ -620,12 +647,23 @@ export async function importModel(
   run = null;
   lastSavedStep = -1;
   restoredFrom = null;
+  // Kept as the files came (only those it was read from), so a reload lists it in `Model` and loads it the same way.
+  const record: store.ImportedModelRecord = {
+    version: 1,
+    name,
+    importedAt: Date.now(),
+    files: await Promise.all(parsed.used.map(async (f) => ({ name: f.name, data: await f.arrayBuffer() }))),
+  };
+  await queue(async () => {
+    await store.putImported(await db(), record);
+    notifyChange();
+  });
   return { name, state, config, withWeights: parsed.weights !== null };
 }
 
 /** A fresh copy of an imported model (its uploaded weights, or fresh ones), for `Train` with start_new_model on. */
 export async function buildImported(name: string): Promise<BuiltModel | null> {
-  const p = imported.get(name);
+  const p = await importedModel(name);
   if (!p) return null;
   const model = await loadModel(p.topology, p.weights);
   return {

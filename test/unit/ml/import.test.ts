@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildModel } from '../../../src/lib/ml/models';
-import { serializeModel } from '../../../src/lib/ml/checkpoint-state';
+import { serializeModel } from '../../../src/lib/ml/snapshot';
 import { MAX_MODEL_JSON_BYTES, parseModelFiles } from '../../../src/lib/worker/persist';
 
 beforeAll(async () => {
@@ -53,8 +53,30 @@ describe('Import model: checked, never executed', () => {
     const { json, bin } = await exported();
     const bad = structuredClone(json) as { modelTopology: { config: { layers: { class_name: string }[] } } };
     bad.modelTopology.config.layers[1].class_name = 'Lambda';
-    expect(await refusal([jsonFile(bad), binFile(bin)])).toBe(
-      'Import model: model.json: unsupported layer type(s): Lambda',
+    expect(await refusal([jsonFile(bad), binFile(bin)])).toMatch(
+      /^Import model: model\.json: layer "logistic" is a Lambda, which pagetrain cannot train \(it takes Dense, Conv2D, /,
+    );
+  });
+
+  test('only the layers the editor builds (plus the input layer and containers) are accepted', async () => {
+    const { json, bin } = await exported();
+    type Topology = { modelTopology: { config: { layers: { class_name: string; config: object }[] } } };
+    // A Keras-converted model often starts with an InputLayer: accepted.
+    const withInput = structuredClone(json) as Topology;
+    withInput.modelTopology.config.layers.unshift({
+      class_name: 'InputLayer',
+      config: { batch_input_shape: [null, 4, 4, 1], dtype: 'float32', name: 'input_1' },
+    });
+    const p = await parseModelFiles([jsonFile(withInput), binFile(bin)]);
+    expect(p.used.map((f) => f.name).sort()).toEqual(['model.json', 'model.weights.bin']);
+    // A built-in Keras layer the editor does not offer is refused, by its name and type.
+    const pooled = structuredClone(json) as Topology;
+    pooled.modelTopology.config.layers.splice(1, 0, {
+      class_name: 'GlobalAveragePooling2D',
+      config: { name: 'gap' },
+    });
+    expect(await refusal([jsonFile(pooled), binFile(bin)])).toMatch(
+      /model\.json: layer "gap" is a GlobalAveragePooling2D, which pagetrain cannot train/,
     );
   });
 

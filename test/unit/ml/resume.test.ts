@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/ml/config';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel } from '../../../src/lib/ml/models';
-import { restoreTraining, snapshotTraining } from '../../../src/lib/ml/snapshot';
+import { captureState, restoreState } from '../../../src/lib/ml/snapshot';
 import {
   disposeTrainingState,
   newTrainingState,
@@ -70,10 +70,11 @@ describe('resuming a model', () => {
     // One epoch, snapshot to host, rebuild, one more epoch.
     const a = fresh(split);
     const firstEpoch = await losses(a, split, config);
-    const snap = await snapshotTraining(a);
+    const snap = await captureState(a);
     disposeTrainingState(a);
     const before = tf.memory().numTensors;
-    const b = await restoreTraining(snap, config);
+    const b = await restoreState(snap, config, { spec: a.built.spec });
+    expect(b.built.spec).toEqual(a.built.spec);
     expect(b.globalStep).toBe(10);
     expect(b.epoch).toBe(1);
     const secondEpoch = await losses(b, split, config);

@@ -9,6 +9,7 @@ import {
   formatBytes,
   sha256Hex,
   validateCheckpoint,
+  validateCheckpointMeta,
   validateRun,
   weightBytes,
   type CheckpointRecord,
@@ -129,6 +130,21 @@ describe('record validation', () => {
     expect('model' in m || 'optimizer' in m).toBe(false);
     expect(m.bytes).toBe(31400 + 4);
     expect(weightBytes(checkpoint().model.weights.specs)).toBe(31400);
+  });
+
+  test('a checkpoint summary validates on its own, and is refused with the field named', () => {
+    const m = structuredClone(checkpointMeta(checkpoint()));
+    expect(validateCheckpointMeta(m)).toEqual({ ok: true, value: m });
+    expect(validateCheckpointMeta({ ...m, bytes: -1 })).toEqual({
+      ok: false,
+      error: `checkpoint ${m.id}: field "bytes" is invalid`,
+    });
+    expect(validateCheckpointMeta({ ...m, step: 'ten' })).toEqual({
+      ok: false,
+      error: `checkpoint ${m.id}: field "step" is missing or invalid`,
+    });
+    expect(validateCheckpointMeta({ ...m, version: 9 }).ok).toBe(false);
+    expect(validateCheckpointMeta(null).ok).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/ml/config';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel } from '../../../src/lib/ml/models';
-import { captureState, restoreState } from '../../../src/lib/ml/checkpoint-state';
+import { captureState, restoreState } from '../../../src/lib/ml/snapshot';
 import { newTrainingState, train, type StepLog, type TrainingState } from '../../../src/lib/ml/trainer';
 import { validateCheckpoint, weightBytes } from '../../../src/lib/store/records';
 import { synthetic } from './synthetic';
