@@ -2,7 +2,13 @@
  * Real headless Chromium for the browser tests: the system's Chromium (never a downloaded one), WebGPU enabled
  * (SwiftShader where there is no GPU), every request the page makes recorded.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
 import { inject } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 
@@ -18,12 +24,13 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openApp(): Promise<Session> {
+/** `options` go to the browser context (e.g. `locale: 'ko-KR'`, `viewport`, `colorScheme`). */
+export async function openApp(options: BrowserContextOptions = {}): Promise<Session> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('No Chromium found: run `npm test`, which installs or names it.');
   const baseURL = inject('baseURL');
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({ acceptDownloads: true, baseURL });
+  const context = await browser.newContext({ acceptDownloads: true, baseURL, ...options });
   const requests: string[] = [];
   const pageErrors: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
