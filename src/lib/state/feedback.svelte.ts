@@ -43,6 +43,33 @@ export class EtaClock {
   }
 }
 
+/** The tab's title for a job's progress ("42% · Training — pagetrain"), or the plain name when none runs. */
+export function titleOf(c: JobView | null): string {
+  if (!c) return TITLE;
+  const percent = Math.floor((100 * c.done) / Math.max(1, c.total));
+  return {
+    training: m.title_training,
+    reading: m.title_reading,
+    evaluating: m.title_evaluating,
+    predicting: m.title_predicting,
+  }[c.kind]({ percent });
+}
+
+/** The notice for a finished job. */
+export function noticeOf(job: FlowJob): string {
+  return {
+    data: m.toast_loaded,
+    train: m.toast_trained,
+    evaluate: m.toast_evaluated,
+    predict: m.toast_predicted,
+  }[job]();
+}
+
+/** At most three notices show at once: the newest. */
+export function keepLast<T>(toasts: T[], n = 3): T[] {
+  return toasts.slice(-n);
+}
+
 export class Feedback {
   #app: AppState;
   #next = 1;
@@ -84,27 +111,11 @@ export class Feedback {
   });
 
   /** The tab's title: progress while a job runs, the plain name otherwise. */
-  title = $derived.by(() => {
-    const c = this.current;
-    if (!c) return TITLE;
-    const percent = Math.floor((100 * c.done) / Math.max(1, c.total));
-    return {
-      training: m.title_training,
-      reading: m.title_reading,
-      evaluating: m.title_evaluating,
-      predicting: m.title_predicting,
-    }[c.kind]({ percent });
-  });
+  title = $derived(titleOf(this.current));
 
   notify(job: FlowJob): void {
-    const text = {
-      data: m.toast_loaded,
-      train: m.toast_trained,
-      evaluate: m.toast_evaluated,
-      predict: m.toast_predicted,
-    }[job]();
-    const toast = { id: this.#next++, text };
-    this.toasts = [...this.toasts.slice(-2), toast];
+    const toast = { id: this.#next++, text: noticeOf(job) };
+    this.toasts = keepLast([...this.toasts, toast]);
     setTimeout(() => this.dismiss(toast.id), TOAST_MS);
   }
 

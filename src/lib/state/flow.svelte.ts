@@ -34,6 +34,138 @@ export const STATE_NAME: Record<StepState, () => string> = {
   error: m.state_error,
 };
 
+/** The fields of AppState the flow reads. */
+export type FlowInput = Pick<
+  AppState,
+  | 'job'
+  | 'phase'
+  | 'failed'
+  | 'splits'
+  | 'configProblems'
+  | 'config'
+  | 'hasModel'
+  | 'canTrain'
+  | 'canEvaluate'
+  | 'canPredict'
+  | 'evaluation'
+  | 'predictions'
+>;
+
+/** Each step's state, from the page state (pure: the class below derives it). */
+export function stepStates(app: FlowInput): Record<StepId, StepState> {
+  const data: StepState =
+    app.job === 'loading'
+      ? 'running'
+      : app.failed === 'data'
+        ? 'error'
+        : app.splits.train?.hasLabels
+          ? 'done'
+          : Object.keys(app.splits).length
+            ? 'ready'
+            : 'empty';
+  const model: StepState = !app.splits.train
+    ? 'empty'
+    : Object.keys(app.configProblems).length
+      ? 'error'
+      : app.hasModel
+        ? 'done'
+        : 'ready';
+  const train: StepState =
+    app.phase !== 'idle'
+      ? 'running'
+      : app.failed === 'train'
+        ? 'error'
+        : app.hasModel
+          ? 'done'
+          : app.canTrain
+            ? 'ready'
+            : 'empty';
+  const evaluate: StepState =
+    app.job === 'evaluating'
+      ? 'running'
+      : app.failed === 'evaluate'
+        ? 'error'
+        : app.evaluation
+          ? 'done'
+          : app.canEvaluate
+            ? 'ready'
+            : 'empty';
+  const predict: StepState =
+    app.job === 'predicting'
+      ? 'running'
+      : app.failed === 'predict'
+        ? 'error'
+        : app.predictions
+          ? 'done'
+          : app.canPredict
+            ? 'ready'
+            : 'empty';
+  return { data, model, train, evaluate, predict };
+}
+
+const TARGET: Record<StepId, string> = {
+  data: 'data',
+  model: 'train',
+  train: 'train',
+  evaluate: 'evaluate',
+  predict: 'predict',
+};
+
+/** The steps in order with their states. */
+export function flowSteps(app: FlowInput): FlowStep[] {
+  const st = stepStates(app);
+  return (Object.keys(TARGET) as StepId[]).map((id) => ({ id, state: st[id], target: TARGET[id] }));
+}
+
+/** Where the person is: the first step not done (the last one when all are). */
+export function currentStep(steps: FlowStep[]): StepId {
+  return steps.find((s) => s.state !== 'done')?.id ?? 'predict';
+}
+
+/** What a step needs next, in the page's language. */
+export function nextText(step: FlowStep, app: FlowInput): string {
+  switch (step.id) {
+    case 'data':
+      return {
+        empty: m.next_data_empty,
+        ready: m.next_data_no_train,
+        running: m.next_data_running,
+        done: m.next_data_done,
+        error: m.next_data_no_train,
+      }[step.state]();
+    case 'model':
+      if (step.state === 'done') return m.next_model_done({ model: app.config.model });
+      if (step.state === 'empty') return m.next_model_empty();
+      return step.state === 'error' ? m.next_model_error() : m.next_model_ready();
+    case 'train':
+      return {
+        empty: m.next_train_empty,
+        ready: m.next_train_ready,
+        running: m.next_train_running,
+        done: m.next_train_done,
+        error: m.next_train_error,
+      }[step.state]();
+    case 'evaluate':
+      if (step.state === 'done' && app.evaluation)
+        return m.next_eval_done({ hit: app.evaluation.metrics['Hit@1'].toFixed(3) });
+      return {
+        empty: m.next_eval_empty,
+        ready: m.next_eval_ready,
+        running: m.next_eval_running,
+        done: m.next_eval_ready,
+        error: m.next_eval_error,
+      }[step.state]();
+    case 'predict':
+      return {
+        empty: m.next_predict_empty,
+        ready: m.next_predict_ready,
+        running: m.next_predict_running,
+        done: m.next_predict_done,
+        error: m.next_predict_error,
+      }[step.state]();
+  }
+}
+
 export class FlowState {
   #app: AppState;
 
@@ -41,103 +173,12 @@ export class FlowState {
     this.#app = app;
   }
 
-  data = $derived.by((): StepState => {
-    const app = this.#app;
-    if (app.job === 'loading') return 'running';
-    if (app.failed === 'data') return 'error';
-    if (app.splits.train?.hasLabels) return 'done';
-    return Object.keys(app.splits).length ? 'ready' : 'empty';
-  });
-
-  model = $derived.by((): StepState => {
-    const app = this.#app;
-    if (!app.splits.train) return 'empty';
-    if (Object.keys(app.configProblems).length) return 'error';
-    return app.hasModel ? 'done' : 'ready';
-  });
-
-  train = $derived.by((): StepState => {
-    const app = this.#app;
-    if (app.phase !== 'idle') return 'running';
-    if (app.failed === 'train') return 'error';
-    if (app.hasModel) return 'done';
-    return app.canTrain ? 'ready' : 'empty';
-  });
-
-  evaluate = $derived.by((): StepState => {
-    const app = this.#app;
-    if (app.job === 'evaluating') return 'running';
-    if (app.failed === 'evaluate') return 'error';
-    if (app.evaluation) return 'done';
-    return app.canEvaluate ? 'ready' : 'empty';
-  });
-
-  predict = $derived.by((): StepState => {
-    const app = this.#app;
-    if (app.job === 'predicting') return 'running';
-    if (app.failed === 'predict') return 'error';
-    if (app.predictions) return 'done';
-    return app.canPredict ? 'ready' : 'empty';
-  });
-
-  steps = $derived<FlowStep[]>([
-    { id: 'data', state: this.data, target: 'data' },
-    { id: 'model', state: this.model, target: 'train' },
-    { id: 'train', state: this.train, target: 'train' },
-    { id: 'evaluate', state: this.evaluate, target: 'evaluate' },
-    { id: 'predict', state: this.predict, target: 'predict' },
-  ]);
-
-  /** Where the person is: the first step not done (the last one when all are). */
-  current = $derived<StepId>(this.steps.find((s) => s.state !== 'done')?.id ?? 'predict');
-
+  steps = $derived.by(() => flowSteps(this.#app));
+  current = $derived(currentStep(this.steps));
   /** Nothing loaded yet: the page greets a newcomer with one line. */
-  newcomer = $derived(this.data === 'empty');
+  newcomer = $derived(this.steps[0].state === 'empty');
 
-  /** What the step needs next, in the page's language. */
   next(step: FlowStep): string {
-    const app = this.#app;
-    switch (step.id) {
-      case 'data':
-        return {
-          empty: m.next_data_empty,
-          ready: m.next_data_no_train,
-          running: m.next_data_running,
-          done: m.next_data_done,
-          error: m.next_data_no_train,
-        }[step.state]();
-      case 'model':
-        if (step.state === 'done') return m.next_model_done({ model: app.config.model });
-        return (
-          { empty: m.next_model_empty, error: m.next_model_error }[step.state as 'empty' | 'error']?.() ??
-          m.next_model_ready()
-        );
-      case 'train':
-        return {
-          empty: m.next_train_empty,
-          ready: m.next_train_ready,
-          running: m.next_train_running,
-          done: m.next_train_done,
-          error: m.next_train_error,
-        }[step.state]();
-      case 'evaluate':
-        if (step.state === 'done' && app.evaluation)
-          return m.next_eval_done({ hit: app.evaluation.metrics['Hit@1'].toFixed(3) });
-        return {
-          empty: m.next_eval_empty,
-          ready: m.next_eval_ready,
-          running: m.next_eval_running,
-          done: m.next_eval_ready,
-          error: m.next_eval_error,
-        }[step.state]();
-      case 'predict':
-        return {
-          empty: m.next_predict_empty,
-          ready: m.next_predict_ready,
-          running: m.next_predict_running,
-          done: m.next_predict_done,
-          error: m.next_predict_error,
-        }[step.state]();
-    }
+    return nextText(step, this.#app);
   }
 }
