@@ -14,7 +14,7 @@ const noTfjs = {
 };
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'public/sample/', 'test/fixtures/'] },
+  { ignores: ['dist/', 'node_modules/', 'public/sample/', 'test/fixtures/', 'src/paraglide/'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

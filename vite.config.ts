@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import type { Plugin } from 'vite';
 
 /**
@@ -38,6 +39,13 @@ function contentSecurityPolicy(): Plugin {
 export default defineConfig({
   plugins: [
     svelte(),
+    // English and Korean messages (messages/*.json) compiled to typed, tree-shaken functions in src/paraglide.
+    paraglideVitePlugin({
+      project: './project.inlang',
+      outdir: './src/paraglide',
+      strategy: ['baseLocale'],
+      emitTsDeclarations: true,
+    }),
     contentSecurityPolicy(),
     // Offline and installable: the service worker precaches the app, the worker's chunks and the bundled sample, so
     // after one visit the page loads and trains with the network off.

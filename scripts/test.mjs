@@ -59,6 +59,19 @@ try {
 }
 
 run('sample data', 'npx', ['tsx', 'scripts/make-sample.ts', '--if-missing']);
+// The message catalogs (messages/*.json) compile to src/paraglide, which the type checks read.
+run('messages', 'npx', [
+  'paraglide-js',
+  'compile',
+  '--project',
+  './project.inlang',
+  '--outdir',
+  './src/paraglide',
+  '--strategy',
+  'baseLocale',
+  '--emit-ts-declarations',
+  '--silent',
+]);
 run('svelte-check', 'npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings']);
 run('tsc (tests and scripts)', 'npx', ['tsc', '-p', 'tsconfig.node.json', '--noEmit']);
 run('eslint', 'npx', ['eslint', '.', '--max-warnings=0']);

@@ -5,7 +5,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Attachment } from 'svelte/attachments';
-import type { SeriesPoints, SeriesSpec } from '../lib/state/training.svelte';
+import { seriesLabel, type SeriesPoints, type SeriesSpec } from '../lib/state/training.svelte';
+import { m } from '../paraglide/messages.js';
 
 export type ChartInput = { spec: SeriesSpec; points: SeriesPoints }[];
 
@@ -24,6 +25,24 @@ export function align(series: ChartInput): uPlot.AlignedData {
   return [steps, ...ys] as uPlot.AlignedData;
 }
 
+/**
+ * Axis colours from the page's theme (CSS custom properties), so the charts follow light and dark: uPlot draws on a
+ * canvas and would otherwise keep its black text on a dark page.
+ */
+export function axisTheme(node: Element): Partial<uPlot.Axis> {
+  const css = getComputedStyle(node);
+  const fg = css.getPropertyValue('--fg').trim() || '#1b1d22';
+  const line = css.getPropertyValue('--border').trim() || '#d9dce3';
+  return { stroke: fg, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
+}
+
+/** Calls `redraw` when the system switches between light and dark; returns the unsubscribe. */
+export function onSchemeChange(redraw: () => void): () => void {
+  const query = matchMedia('(prefers-color-scheme: dark)');
+  query.addEventListener('change', redraw);
+  return () => query.removeEventListener('change', redraw);
+}
+
 export function lineChart(get: () => ChartInput, title: string, logScale = false): Attachment<HTMLElement> {
   return (node) => {
     let plot: uPlot | null = null;
@@ -37,10 +56,18 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
           height: 160,
           legend: { show: true },
           scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
-          axes: [{ label: 'step' }, { label: title, size: 60 }],
+          axes: [
+            { label: m.chart_step(), ...axisTheme(node) },
+            { label: title, size: 60, ...axisTheme(node) },
+          ],
           series: [
-            { label: 'step' },
-            ...input.map(({ spec }) => ({ label: spec.label, stroke: spec.color, width: 2, spanGaps: true })),
+            { label: m.chart_step() },
+            ...input.map(({ spec }) => ({
+              label: seriesLabel(spec),
+              stroke: spec.color,
+              width: 2,
+              spanGaps: true,
+            })),
           ],
         },
         align(input),
@@ -50,11 +77,13 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
     // Each chart redraws in a task of its own, after the update that brought its points: four charts redrawn in
     // the same task as Svelte's flush can add up to a long task on a busy machine.
     let pending: ChartInput | null = null;
+    let shown: ChartInput | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const draw = () => {
       timer = null;
       const input = pending!;
       pending = null;
+      shown = input;
       const k = input.map((s) => s.spec.key).join('|');
       if (!plot || k !== keys) {
         keys = k;
@@ -69,7 +98,9 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
     });
     const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height: 160 }));
     resize.observe(node);
+    const unscheme = onSchemeChange(() => shown && make(shown));
     return () => {
+      unscheme();
       if (timer !== null) clearTimeout(timer);
       resize.disconnect();
       plot?.destroy();

@@ -8,6 +8,8 @@ import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingMonitor } from './training.svelte';
+import { m } from '../../paraglide/messages.js';
+import type { FlowJob } from './flow.svelte';
 import {
   type BackendInfo,
   type BackendName,
@@ -28,10 +30,10 @@ import {
 export type Phase = 'idle' | 'training' | 'paused' | 'stopping';
 export type Job = 'loading' | 'evaluating' | 'predicting' | null;
 
-const SPLIT_LABEL: Record<SplitName, string> = {
-  train: 'Training data',
-  validation: 'Validation data',
-  test: 'Test data',
+const SPLIT_LABEL: Record<SplitName, () => string> = {
+  train: m.split_train,
+  validation: m.split_validation,
+  test: m.split_test,
 };
 const MAX_STATUS_LINES = 200;
 
@@ -95,6 +97,17 @@ export class AppState {
   /** Saved runs, checkpoints and model files (issue 6). */
   readonly persist: PersistState;
 
+  // The flow and its feedback (issue 9).
+  /** The flow step whose last job failed, until that step runs again. */
+  failed = $state<FlowJob | null>(null);
+  /** Evaluation's or prediction's progress: examples done of the total. */
+  jobProgress = $state<{ done: number; total: number } | null>(null);
+  /** Told when a long job ends well (the page shows a notice). */
+  onDone: ((job: FlowJob) => void) | null = null;
+  #onJobProgress = proxy((done: number, total: number) => {
+    this.jobProgress = { done, total };
+  });
+
   constructor() {
     this.persist = new PersistState(this, () => this.#remote);
     // Evaluations during training are drawn on the same charts as the training curves.
@@ -151,7 +164,7 @@ export class AppState {
       handle.watch();
     } catch (e) {
       this.backendError = (e as Error).message;
-      this.fail('No compute backend could start in this browser', e);
+      this.fail(m.no_backend(), e);
     }
   }
 
@@ -180,13 +193,9 @@ export class AppState {
     const latest = [...this.persist.checkpoints].sort((a, b) => b.createdAt - a.createdAt)[0];
     if (latest) {
       await this.persist.restore(latest);
-      this.#status(
-        `Restarted the worker: data read again, model restored from the checkpoint at step ${latest.step}.`,
-      );
+      this.#status(m.restarted_with_checkpoint({ step: latest.step }));
     } else {
-      this.#status(
-        'Restarted the worker: data read again. There was no checkpoint to restore the model from.',
-      );
+      this.#status(m.restarted_without_checkpoint());
     }
   }
 
@@ -213,19 +222,28 @@ export class AppState {
     if (files?.length === 0) return;
     this.job = 'loading';
     this.error = null;
+    this.failed = null;
     try {
       const summary = files
         ? await this.#remote.loadFiles(split, files, this.#onLoadProgress, options)
         : await this.#remote.reloadSplit(split, options, this.#onLoadProgress);
       this.splits = { ...this.splits, [split]: summary };
       if (files) this.#sources[split] = { kind: 'files', files };
-      const from = summary.files.length;
+      const loaded = {
+        count: summary.files.length,
+        label: SPLIT_LABEL[split](),
+        n: summary.count,
+        files: summary.files.length,
+      };
       this.#status(
-        `Loaded ${SPLIT_LABEL[split]}: ${summary.count} examples from ${from} file(s)` +
-          (summary.skipped ? `, ${summary.skipped} bad records skipped.` : '.'),
+        summary.skipped
+          ? m.loaded_split_skipped({ ...loaded, skipped: summary.skipped })
+          : m.loaded_split(loaded),
       );
+      this.onDone?.('data');
     } catch (e) {
-      this.fail(`Could not load ${SPLIT_LABEL[split]} (nothing already loaded was changed)`, e);
+      this.failed = 'data';
+      this.fail(m.could_not_load_split({ label: SPLIT_LABEL[split]() }), e);
     } finally {
       this.job = null;
       this.loadProgress = null;
@@ -235,6 +253,7 @@ export class AppState {
   async loadSample(): Promise<void> {
     this.job = 'loading';
     this.error = null;
+    this.failed = null;
     try {
       const urls = sampleUrls(import.meta.env.BASE_URL);
       const summaries = await this.#remote.loadSample(urls, this.#onLoadProgress);
@@ -244,9 +263,11 @@ export class AppState {
         this.#sources[s.split] = { kind: 'sample' };
       }
       this.splits = next;
-      this.#status(`Loaded the MNIST sample: ${summaries.map((s) => `${s.split} ${s.count}`).join(', ')}.`);
+      this.#status(m.loaded_sample({ splits: summaries.map((s) => `${s.split} ${s.count}`).join(', ') }));
+      this.onDone?.('data');
     } catch (e) {
-      this.fail('Could not load the sample data', e);
+      this.failed = 'data';
+      this.fail(m.could_not_load_sample(), e);
     } finally {
       this.job = null;
       this.loadProgress = null;
@@ -256,6 +277,7 @@ export class AppState {
   async train(): Promise<void> {
     if (!this.canTrain) return;
     this.error = null;
+    this.failed = null;
     this.phase = 'training';
     this.#announceTraining(true);
     // Continuing a model (start_new_model off) continues its curve.
@@ -266,7 +288,11 @@ export class AppState {
     this.predictions = null;
     this.monitor.reset();
     this.#status(
-      `Training ${this.config.model} with ${this.config.labelLoss} on ${this.splits.train?.count} examples.`,
+      m.training_start({
+        model: this.config.model,
+        loss: this.config.labelLoss,
+        n: this.splits.train?.count ?? 0,
+      }),
     );
     try {
       // An imported model.json is its own definition (the worker holds it); the library knows only definitions.
@@ -302,8 +328,10 @@ export class AppState {
       );
       this.hasModel = true;
       this.#status(outcome.line);
+      this.onDone?.('train');
     } catch (e) {
-      this.fail('Training failed (the data and any saved work are kept)', e);
+      this.failed = 'train';
+      this.fail(m.training_failed(), e);
     } finally {
       this.phase = 'idle';
       this.#announceTraining(false);
@@ -317,7 +345,7 @@ export class AppState {
     if (step === null || this.phase !== 'training') return;
     this.phase = 'paused';
     this.monitor.onPause();
-    this.#status(`Paused at step ${step}.`);
+    this.#status(m.paused_at({ step }));
   }
 
   async resume(): Promise<void> {
@@ -325,7 +353,7 @@ export class AppState {
     await this.#remote.resume();
     if (this.phase !== 'paused') return;
     this.phase = 'training';
-    this.#status(`Resumed at step ${this.progress?.step ?? 0}.`);
+    this.#status(m.resumed_at({ step: this.progress?.step ?? 0 }));
   }
 
   async stop(): Promise<void> {
@@ -341,9 +369,9 @@ export class AppState {
     this.error = null;
     try {
       this.backend = await this.#remote.switchBackend(name);
-      this.#status(`Switched to the ${this.backend.name} backend.`);
+      this.#status(m.switched_backend({ name: this.backend.name }));
     } catch (e) {
-      this.fail(`Could not switch to the ${name} backend`, e);
+      this.fail(m.could_not_switch({ name }), e);
       this.backend = await this.#remote.backend();
     } finally {
       this.switchingBackend = false;
@@ -354,17 +382,21 @@ export class AppState {
     if (!this.canEvaluate) return;
     this.job = 'evaluating';
     this.error = null;
+    this.failed = null;
     try {
-      this.evaluation = await this.#remote.evaluate();
+      this.evaluation = await this.#remote.evaluate(this.#onJobProgress);
       const m = this.evaluation.metrics;
       this.#status(
         `Evaluation on ${this.evaluation.examples} validation examples | Hit@1: ${m['Hit@1'].toFixed(3)} ` +
           `PERR: ${m.PERR.toFixed(3)} GAP: ${m.GAP.toFixed(3)} MAP: ${m.MAP.toFixed(3)} Loss: ${m.Loss.toFixed(3)}`,
       );
+      this.onDone?.('evaluate');
     } catch (e) {
-      this.fail('Evaluation failed', e);
+      this.failed = 'evaluate';
+      this.fail(m.evaluation_failed(), e);
     } finally {
       this.job = null;
+      this.jobProgress = null;
     }
   }
 
@@ -372,13 +404,17 @@ export class AppState {
     if (!this.canPredict) return;
     this.job = 'predicting';
     this.error = null;
+    this.failed = null;
     try {
-      this.predictions = await this.#remote.predict();
-      this.#status(`Predicted ${this.predictions.count} test examples.`);
+      this.predictions = await this.#remote.predict(this.#onJobProgress);
+      this.#status(m.predicted_count({ n: this.predictions.count }));
+      this.onDone?.('predict');
     } catch (e) {
-      this.fail('Prediction failed', e);
+      this.failed = 'predict';
+      this.fail(m.prediction_failed(), e);
     } finally {
       this.job = null;
+      this.jobProgress = null;
     }
   }
 
@@ -387,7 +423,7 @@ export class AppState {
     try {
       downloadText('predictions.csv', rich ? await this.#remote.predictionsCsv(true) : this.predictions.csv);
     } catch (e) {
-      this.fail('Could not write predictions.csv', e);
+      this.fail(m.could_not_write_csv(), e);
     }
   }
 

@@ -26,6 +26,7 @@ import {
 } from '../models/spec';
 import { downloadText } from '../store/download';
 import { deleteDefinition, loadDefinitions, saveDefinition } from '../store/models';
+import { m } from '../../paraglide/messages.js';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
 export interface ModelData {
@@ -94,7 +95,7 @@ export class ModelLibrary {
   #nameProblem(name: string): string | null {
     const p = nameProblem(name);
     if (p) return p;
-    if (isPreset(name)) return `"${name}" is a preset's name: choose another name.`;
+    if (isPreset(name)) return m.name_is_preset({ name });
     return null;
   }
 
@@ -102,10 +103,9 @@ export class ModelLibrary {
     try {
       const { definitions, skipped } = await loadDefinitions();
       this.custom = definitions;
-      if (skipped.length)
-        this.#fail('Some saved models could not be read and were left out', skipped.join(' '));
+      if (skipped.length) this.#fail(m.saved_models_skipped(), skipped.join(' '));
     } catch (e) {
-      this.#fail('Could not read the saved models', e);
+      this.#fail(m.saved_models_unreadable(), e);
     }
   }
 
@@ -125,14 +125,9 @@ export class ModelLibrary {
   definitionToTrain(name: string): ModelDefinition | null {
     if (name === LOGISTIC_MODEL) return null;
     if (name === MLP_MODEL && !this.mlpHidden)
-      throw Object.assign(
-        new Error('MLP hidden sizes must be whole numbers from 1 to 65536, like "256, 128".'),
-        {
-          name: 'ModelError',
-        },
-      );
+      throw Object.assign(new Error(m.mlp_hidden_error()), { name: 'ModelError' });
     const def = this.definitionOf(name);
-    if (!def) throw Object.assign(new Error(`There is no model named "${name}".`), { name: 'ModelError' });
+    if (!def) throw Object.assign(new Error(m.no_such_model({ name })), { name: 'ModelError' });
     return $state.snapshot(def) as ModelDefinition;
   }
 
@@ -175,7 +170,7 @@ export class ModelLibrary {
     if (!def) return;
     const copy = $state.snapshot(def) as ModelDefinition;
     this.draft = definition(isPreset(name) ? `My${name}` : name, copy.layers, copy.description);
-    this.notice = `Editing ${this.draft.name}.`;
+    this.notice = m.notice_editing({ name: this.draft.name });
   }
 
   /** Saves the draft under its name; refused, with the reason in the alert, when the name or any layer is invalid. */
@@ -183,7 +178,7 @@ export class ModelLibrary {
     const def = $state.snapshot(this.draft) as ModelDefinition;
     const problems = [this.draftNameProblem, ...this.draftResolved.errors].filter((p): p is string => !!p);
     if (problems.length) {
-      this.#fail(`Cannot save the model "${def.name}"`, problems.join(' '));
+      this.#fail(m.cannot_save_model({ name: def.name }), problems.join(' '));
       return false;
     }
     try {
@@ -191,10 +186,10 @@ export class ModelLibrary {
       this.custom = [...this.custom.filter((d) => d.name !== def.name), def].sort((a, b) =>
         a.name.localeCompare(b.name),
       );
-      this.notice = `Saved ${def.name}: choose it in Model to train it.`;
+      this.notice = m.notice_saved({ name: def.name });
       return true;
     } catch (e) {
-      this.#fail(`Could not save the model "${def.name}"`, e);
+      this.#fail(m.could_not_save_model({ name: def.name }), e);
       return false;
     }
   }
@@ -203,9 +198,9 @@ export class ModelLibrary {
     try {
       await deleteDefinition(name);
       this.custom = this.custom.filter((d) => d.name !== name);
-      this.notice = `Deleted ${name}.`;
+      this.notice = m.notice_deleted({ name });
     } catch (e) {
-      this.#fail(`Could not delete the model "${name}"`, e);
+      this.#fail(m.could_not_delete_model({ name }), e);
     }
   }
 
@@ -222,13 +217,11 @@ export class ModelLibrary {
   async importFile(file: File): Promise<void> {
     try {
       if (file.size > 1_000_000)
-        throw new Error(
-          `${file.name} is ${file.size.toLocaleString('en')} bytes; a model definition is far smaller.`,
-        );
+        throw new Error(m.definition_too_big({ file: file.name, bytes: file.size.toLocaleString('en') }));
       this.draft = parseDefinition(await file.text(), file.name);
-      this.notice = `Imported ${this.draft.name} from ${file.name}: check it, then Save model.`;
+      this.notice = m.notice_imported({ name: this.draft.name, file: file.name });
     } catch (e) {
-      this.#fail('Could not import the model definition (the editor is unchanged)', e);
+      this.#fail(m.could_not_import_definition(), e);
     }
   }
 }

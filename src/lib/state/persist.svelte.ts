@@ -11,6 +11,7 @@ import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../worker/persist-types';
 import type { StepLog } from '../worker/types';
 import type { AppState } from './app.svelte';
+import { m } from '../../paraglide/messages.js';
 
 const POLICY_KEY = 'pagetrain.checkpointPolicy';
 
@@ -60,7 +61,7 @@ export class PersistState {
         onChange: () => void this.refresh(),
         onError: (message: string) => {
           this.saveError = message;
-          this.#app.fail('Saving failed', new Error(message));
+          this.#app.fail(m.saving_failed(), new Error(message));
           void this.estimate();
         },
         onNotice: (message: string) => this.#note(message),
@@ -85,14 +86,11 @@ export class PersistState {
       this.currentRunId = l.currentRunId;
       this.importedModels = l.importedModels;
       if (l.problems.length && l.problems.join('\n') !== this.problems.join('\n')) {
-        this.#app.fail(
-          `${l.problems.length} saved record(s) could not be read and were skipped`,
-          new Error(l.problems.join('; ')),
-        );
+        this.#app.fail(m.records_skipped({ count: l.problems.length }), new Error(l.problems.join('; ')));
       }
       this.problems = l.problems;
     } catch (e) {
-      this.#app.fail('Could not read saved runs and checkpoints', e);
+      this.#app.fail(m.could_not_read_saved(), e);
     }
     await this.estimate();
   }
@@ -110,9 +108,7 @@ export class PersistState {
     const granted = (await navigator.storage?.persist?.()) ?? false;
     this.#app.statusLines = [
       ...this.#app.statusLines,
-      granted
-        ? 'Storage is persistent: the browser will not evict saved checkpoints to free space.'
-        : 'The browser declined persistent storage (it may still keep it; bookmarking the page often helps).',
+      granted ? m.storage_persistent() : m.storage_declined(),
     ];
     await this.estimate();
   }
@@ -133,14 +129,14 @@ export class PersistState {
   }
 
   async setPolicy(p: Partial<PersistPolicy>): Promise<void> {
-    await this.#job('Could not change the checkpoint settings', async () => {
+    await this.#job(m.could_not_change_policy(), async () => {
       this.policy = await this.#remote().setCheckpointPolicy(p);
       localStorage.setItem(POLICY_KEY, JSON.stringify(this.policy));
     });
   }
 
   restore(c: CheckpointMeta): Promise<void> {
-    return this.#job('Could not restore the checkpoint (the model in memory is unchanged)', async () => {
+    return this.#job(m.could_not_restore(), async () => {
       const r = await this.#remote().restoreCheckpoint(c.id);
       const app = this.#app;
       app.config = { ...r.config };
@@ -149,8 +145,7 @@ export class PersistState {
       app.logs = (r.run?.history ?? []).map(toStepLog);
       this.currentRunId = r.run?.id ?? null;
       this.#note(
-        `Restored the checkpoint at step ${r.step} (epoch ${r.epoch}) of ${r.run?.name ?? 'a deleted run'}. ` +
-          `Train with "Start new model" off continues from step ${r.step}.`,
+        m.restored_checkpoint({ step: r.step, epoch: r.epoch, run: r.run?.name ?? m.a_deleted_run() }),
       );
     });
   }
@@ -160,29 +155,29 @@ export class PersistState {
   }
 
   download(c: CheckpointMeta): Promise<void> {
-    return this.#job('Could not download the checkpoint', async () => {
+    return this.#job(m.could_not_download_checkpoint(), async () => {
       this.#save('', await this.#remote().checkpointFiles(c.id));
     });
   }
 
   remove(c: CheckpointMeta): Promise<void> {
-    return this.#job('Could not delete the checkpoint', async () => {
+    return this.#job(m.could_not_delete_checkpoint(), async () => {
       await this.#remote().deleteCheckpoint(c.id);
       this.saveError = null;
-      this.#note(`Deleted the checkpoint at step ${c.step}.`);
+      this.#note(m.deleted_checkpoint({ step: c.step }));
     });
   }
 
   pin(c: CheckpointMeta, pinned: boolean): Promise<void> {
-    return this.#job('Could not pin the checkpoint', () => this.#remote().pinCheckpoint(c.id, pinned));
+    return this.#job(m.could_not_pin(), () => this.#remote().pinCheckpoint(c.id, pinned));
   }
 
   removeRun(r: RunRecord): Promise<void> {
-    return this.#job('Could not delete the run', async () => {
+    return this.#job(m.could_not_delete_run(), async () => {
       await this.#remote().deleteRun(r.id);
       this.selected = this.selected.filter((id) => id !== r.id);
       this.saveError = null;
-      this.#note(`Deleted run ${r.name} and its checkpoints.`);
+      this.#note(m.deleted_run({ name: r.name }));
     });
   }
 
@@ -193,39 +188,37 @@ export class PersistState {
   }
 
   exportModel(): Promise<void> {
-    return this.#job('Could not export the model', async () => {
+    return this.#job(m.could_not_export(), async () => {
       this.#save('', await this.#remote().exportModel());
-      this.#note(
-        'Exported the model: model.json, model.weights.bin, training-state.json, optimizer.weights.bin.',
-      );
+      this.#note(m.exported_model());
     });
   }
 
   importModel(files: File[]): Promise<void> {
     if (!files.length) return Promise.resolve();
-    return this.#job(
-      'Could not import the model (nothing already loaded or trained was changed)',
-      async () => {
-        const current: TrainConfig = $state.snapshot(this.#app.config);
-        const r = await this.#remote().importModel(files, current);
-        if (!this.importedModels.includes(r.name)) this.importedModels = [...this.importedModels, r.name];
-        this.#app.config = { ...r.config };
-        this.#app.hasModel = true;
-        this.#app.evaluation = null;
-        this.#note(
-          `Loaded ${r.name} ${r.withWeights ? `with its weights (step ${r.step}): Train fine-tunes it` : 'without weights: Train starts it from fresh weights'}.`,
-        );
-      },
-    );
+    return this.#job(m.could_not_import_model(), async () => {
+      const current: TrainConfig = $state.snapshot(this.#app.config);
+      const r = await this.#remote().importModel(files, current);
+      if (!this.importedModels.includes(r.name)) this.importedModels = [...this.importedModels, r.name];
+      this.#app.config = { ...r.config };
+      this.#app.hasModel = true;
+      this.#app.evaluation = null;
+      this.#note(
+        r.withWeights
+          ? m.imported_with_weights({ name: r.name, step: r.step })
+          : m.imported_without_weights({ name: r.name }),
+      );
+    });
   }
 
   runName(id: string): string {
-    return this.runs.find((r) => r.id === id)?.name ?? 'deleted run';
+    return this.runs.find((r) => r.id === id)?.name ?? m.deleted_run_name();
   }
 
   describeStorage(): string {
     const s = this.storage;
-    if (!s) return 'Storage figures are not available in this browser.';
-    return `${formatBytes(s.usage)} used of ${formatBytes(s.quota)} available${s.persisted ? ' · persistent' : ''}`;
+    if (!s) return m.storage_unavailable();
+    const figures = { used: formatBytes(s.usage), quota: formatBytes(s.quota) };
+    return s.persisted ? m.storage_used_persistent(figures) : m.storage_used(figures);
   }
 }

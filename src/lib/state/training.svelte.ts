@@ -5,6 +5,7 @@
  */
 import { etaSeconds, tensorGrowth, type ProgressSample } from '../ml/eta';
 import type { EpochMemory, Progress, StepLog } from '../worker/types';
+import { m } from '../../paraglide/messages.js';
 
 export type ChartId = 'loss' | 'hit' | 'lr' | 'speed';
 
@@ -110,17 +111,45 @@ export class TrainingMonitor {
   }
 }
 
+/** The chart's title in the page's language (Hit@1 is a name, the same in every language). */
+const CHART_TITLES: Partial<Record<ChartId, () => string>> = {
+  loss: m.chart_loss,
+  lr: m.chart_lr,
+  speed: m.chart_speed,
+};
+export function chartTitle(chart: ChartSpec): string {
+  return CHART_TITLES[chart.id]?.() ?? chart.title;
+}
+
+/** Series labels in the page's language; a series added under another key keeps the label it was given. */
+const SERIES_LABELS: Record<string, () => string> = {
+  'train-loss': m.series_train_loss,
+  'train-hit': m.series_train_hit,
+  'learning-rate': m.series_lr,
+  'examples-per-sec': m.series_speed,
+  'validation-loss': m.series_validation_loss,
+  'validation-hit': m.series_validation_hit,
+};
+export function seriesLabel(spec: SeriesSpec): string {
+  return SERIES_LABELS[spec.key]?.() ?? spec.label;
+}
+
 /** A sentence per series for screen readers: point count, first and latest value. */
 export function summarize(chart: ChartSpec, series: { spec: SeriesSpec; points: SeriesPoints }[]): string {
+  const title = chartTitle(chart);
   const parts = series
     .filter((s) => s.points.steps.length > 0)
     .map(({ spec, points }) => {
       const n = points.steps.length;
       const f = (v: number) => v.toFixed(chart.digits);
-      return (
-        `${spec.label}: ${n} point${n === 1 ? '' : 's'}, ${f(points.values[0])} at step ${points.steps[0]}, ` +
-        `latest ${f(points.values[n - 1])} at step ${points.steps[n - 1]}`
-      );
+      return m.chart_series_summary({
+        count: n,
+        label: seriesLabel(spec),
+        first: f(points.values[0]),
+        firstStep: points.steps[0],
+        last: f(points.values[n - 1]),
+        lastStep: points.steps[n - 1],
+      });
     });
-  return parts.length ? `${chart.title}. ${parts.join('; ')}.` : `${chart.title}: no points yet.`;
+  return parts.length ? m.chart_summary({ title, parts: parts.join('; ') }) : m.chart_empty({ title });
 }

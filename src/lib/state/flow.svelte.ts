@@ -1,0 +1,184 @@
+/**
+ * The page's flow as a person meets it — Data → Model → Train → Evaluate → Predict & export — derived from AppState:
+ * each step's state (empty: it needs something first; ready: it can run; running; done; error: its last run failed)
+ * and a short line saying what it needs next.
+ */
+import { m } from '../../paraglide/messages.js';
+import type { AppState } from './app.svelte';
+
+export type StepId = 'data' | 'model' | 'train' | 'evaluate' | 'predict';
+export type StepState = 'empty' | 'ready' | 'running' | 'done' | 'error';
+/** The steps whose jobs can fail (AppState.failed). */
+export type FlowJob = 'data' | 'train' | 'evaluate' | 'predict';
+
+export interface FlowStep {
+  id: StepId;
+  state: StepState;
+  /** The section the step's controls are in (an element id). */
+  target: string;
+}
+
+export const STEP_NAME: Record<StepId, () => string> = {
+  data: m.step_data,
+  model: m.step_model,
+  train: m.step_train,
+  evaluate: m.step_evaluate,
+  predict: m.step_predict,
+};
+
+export const STATE_NAME: Record<StepState, () => string> = {
+  empty: m.state_empty,
+  ready: m.state_ready,
+  running: m.state_running,
+  done: m.state_done,
+  error: m.state_error,
+};
+
+/** The fields of AppState the flow reads. */
+export type FlowInput = Pick<
+  AppState,
+  | 'job'
+  | 'phase'
+  | 'failed'
+  | 'splits'
+  | 'configProblems'
+  | 'config'
+  | 'hasModel'
+  | 'canTrain'
+  | 'canEvaluate'
+  | 'canPredict'
+  | 'evaluation'
+  | 'predictions'
+>;
+
+/** Each step's state, from the page state (pure: the class below derives it). */
+export function stepStates(app: FlowInput): Record<StepId, StepState> {
+  const data: StepState =
+    app.job === 'loading'
+      ? 'running'
+      : app.failed === 'data'
+        ? 'error'
+        : app.splits.train?.hasLabels
+          ? 'done'
+          : Object.keys(app.splits).length
+            ? 'ready'
+            : 'empty';
+  const model: StepState = !app.splits.train
+    ? 'empty'
+    : Object.keys(app.configProblems).length
+      ? 'error'
+      : app.hasModel
+        ? 'done'
+        : 'ready';
+  const train: StepState =
+    app.phase !== 'idle'
+      ? 'running'
+      : app.failed === 'train'
+        ? 'error'
+        : app.hasModel
+          ? 'done'
+          : app.canTrain
+            ? 'ready'
+            : 'empty';
+  const evaluate: StepState =
+    app.job === 'evaluating'
+      ? 'running'
+      : app.failed === 'evaluate'
+        ? 'error'
+        : app.evaluation
+          ? 'done'
+          : app.canEvaluate
+            ? 'ready'
+            : 'empty';
+  const predict: StepState =
+    app.job === 'predicting'
+      ? 'running'
+      : app.failed === 'predict'
+        ? 'error'
+        : app.predictions
+          ? 'done'
+          : app.canPredict
+            ? 'ready'
+            : 'empty';
+  return { data, model, train, evaluate, predict };
+}
+
+const TARGET: Record<StepId, string> = {
+  data: 'data',
+  model: 'train',
+  train: 'train',
+  evaluate: 'evaluate',
+  predict: 'predict',
+};
+
+/** The steps in order with their states. */
+export function flowSteps(app: FlowInput): FlowStep[] {
+  const st = stepStates(app);
+  return (Object.keys(TARGET) as StepId[]).map((id) => ({ id, state: st[id], target: TARGET[id] }));
+}
+
+/** Where the person is: the first step not done (the last one when all are). */
+export function currentStep(steps: FlowStep[]): StepId {
+  return steps.find((s) => s.state !== 'done')?.id ?? 'predict';
+}
+
+/** What a step needs next, in the page's language. */
+export function nextText(step: FlowStep, app: FlowInput): string {
+  switch (step.id) {
+    case 'data':
+      return {
+        empty: m.next_data_empty,
+        ready: m.next_data_no_train,
+        running: m.next_data_running,
+        done: m.next_data_done,
+        error: m.next_data_no_train,
+      }[step.state]();
+    case 'model':
+      if (step.state === 'done') return m.next_model_done({ model: app.config.model });
+      if (step.state === 'empty') return m.next_model_empty();
+      return step.state === 'error' ? m.next_model_error() : m.next_model_ready();
+    case 'train':
+      return {
+        empty: m.next_train_empty,
+        ready: m.next_train_ready,
+        running: m.next_train_running,
+        done: m.next_train_done,
+        error: m.next_train_error,
+      }[step.state]();
+    case 'evaluate':
+      if (step.state === 'done' && app.evaluation)
+        return m.next_eval_done({ hit: app.evaluation.metrics['Hit@1'].toFixed(3) });
+      return {
+        empty: m.next_eval_empty,
+        ready: m.next_eval_ready,
+        running: m.next_eval_running,
+        done: m.next_eval_ready,
+        error: m.next_eval_error,
+      }[step.state]();
+    case 'predict':
+      return {
+        empty: m.next_predict_empty,
+        ready: m.next_predict_ready,
+        running: m.next_predict_running,
+        done: m.next_predict_done,
+        error: m.next_predict_error,
+      }[step.state]();
+  }
+}
+
+export class FlowState {
+  #app: AppState;
+
+  constructor(app: AppState) {
+    this.#app = app;
+  }
+
+  steps = $derived.by(() => flowSteps(this.#app));
+  current = $derived(currentStep(this.steps));
+  /** Nothing loaded yet: the page greets a newcomer with one line. */
+  newcomer = $derived(this.steps[0].state === 'empty');
+
+  next(step: FlowStep): string {
+    return nextText(step, this.#app);
+  }
+}
