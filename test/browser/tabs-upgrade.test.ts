@@ -183,7 +183,9 @@ describe('two tabs, one database', () => {
 
       // The custom model moved into the one database and is offered in Model.
       await expect
-        .poll(() => app.getByLabel('Model', { exact: true }).locator('option').allTextContents())
+        .poll(() => app.getByLabel('Model', { exact: true }).locator('option').allTextContents(), {
+          timeout: 30_000,
+        })
         .toContain('OldNet');
       // The old models database goes once the old tab (which held it open) is gone.
       await old.close();
@@ -196,7 +198,9 @@ describe('two tabs, one database', () => {
       await app.reload();
       await expect.poll(() => checkpointSteps(app), { timeout: 30_000 }).toEqual(oldTab.written);
       await expect
-        .poll(() => app.getByLabel('Model', { exact: true }).locator('option').allTextContents())
+        .poll(() => app.getByLabel('Model', { exact: true }).locator('option').allTextContents(), {
+          timeout: 30_000,
+        })
         .toContain('OldNet');
     } finally {
       await context.close();

@@ -25,7 +25,7 @@ import {
   type ResolvedModel,
 } from '../models/spec';
 import { downloadText } from '../store/download';
-import { deleteDefinition, loadDefinitions, saveDefinition } from '../store/models';
+import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
@@ -99,11 +99,13 @@ export class ModelLibrary {
     return null;
   }
 
-  async load(): Promise<void> {
+  /** `tries`: while the worker is still moving an old database's definitions in, the list is read again each second. */
+  async load(tries = LEGACY_READS): Promise<void> {
     try {
       const { definitions, skipped } = await loadDefinitions();
       this.custom = definitions;
-      if (skipped.length) this.#fail(m.saved_models_skipped(), skipped.join(' '));
+      if (skipped.length && tries === LEGACY_READS) this.#fail(m.saved_models_skipped(), skipped.join(' '));
+      if (tries > 0 && (await legacyModelsPending())) setTimeout(() => void this.load(tries - 1), 1000);
     } catch (e) {
       this.#fail(m.saved_models_unreadable(), e);
     }
@@ -225,6 +227,9 @@ export class ModelLibrary {
     }
   }
 }
+
+/** How many times (a second apart) the list is read again while an old models database is being moved in. */
+const LEGACY_READS = 60;
 
 /** The input shape and class count of the loaded data, as the worker computes them; defaults before any data. */
 export function modelDataOf(

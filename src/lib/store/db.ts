@@ -97,7 +97,12 @@ export const WAITING_FOR_OTHER_TAB =
   'Waiting for another tab of pagetrain to close its database connection (it has been asked to; reload or close ' +
   'that tab if this lasts).';
 
-export async function openStore(name = DB_NAME, events: StoreEvents = {}): Promise<Db> {
+/**
+ * Opens (and upgrades) the database. `migrate`: move the definitions of the old models database in; the worker does
+ * it, the page does not: its delete of the old database waits for every tab holding that one open, and any later
+ * open of it (a second mover) would wait behind the delete.
+ */
+export async function openStore(name = DB_NAME, events: StoreEvents = {}, migrate = true): Promise<Db> {
   const db = await openDB<PagetrainDB>(name, DB_VERSION, {
     async upgrade(db, oldVersion, _newVersion, tx) {
       // One step per version: a database at any older version walks up through each.
@@ -135,10 +140,17 @@ export async function openStore(name = DB_NAME, events: StoreEvents = {}): Promi
       events.onTerminated?.();
     },
   });
-  await migrateLegacyDefinitions(db).catch((e: unknown) =>
-    console.warn('pagetrain: could not move the saved model definitions yet', e),
-  );
+  if (migrate)
+    await migrateLegacyDefinitions(db).catch((e: unknown) =>
+      console.warn('pagetrain: could not move the saved model definitions yet', e),
+    );
   return db;
+}
+
+/** True while the old models database is still there (its definitions may not have moved yet). */
+export async function legacyModelsPending(): Promise<boolean> {
+  if (typeof indexedDB.databases !== 'function') return false;
+  return (await indexedDB.databases()).some((d) => d.name === LEGACY_MODELS_DB);
 }
 
 /**
@@ -146,10 +158,7 @@ export async function openStore(name = DB_NAME, events: StoreEvents = {}): Promi
  * delete the old database. Runs whenever the old database is there, so an interrupted move finishes next time.
  */
 async function migrateLegacyDefinitions(db: Db): Promise<void> {
-  if (typeof indexedDB.databases === 'function') {
-    const all = await indexedDB.databases();
-    if (!all.some((d) => d.name === LEGACY_MODELS_DB)) return;
-  }
+  if (typeof indexedDB.databases === 'function' && !(await legacyModelsPending())) return;
   const old = await openDB(LEGACY_MODELS_DB);
   try {
     if (old.objectStoreNames.contains('definitions')) {

@@ -4,6 +4,7 @@
  * and reported, never trusted.
  */
 import { CLOSED_FOR_UPGRADE, DB_NAME, openStore, type Db, type StoreEvents } from './db';
+export { legacyModelsPending } from './db';
 import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
 
 const RECORD_VERSION = 1;
@@ -23,17 +24,22 @@ export function watchConnection(events: StoreEvents): void {
 
 function open(): Promise<Db> {
   if (closed) return Promise.reject(Object.assign(new Error(CLOSED_FOR_UPGRADE), { name: 'StorageError' }));
-  db ??= openStore(DB_NAME, {
-    onBlocked: () => listener.onBlocked?.(),
-    onBlocking: () => {
-      closed = true;
-      listener.onBlocking?.();
+  db ??= openStore(
+    DB_NAME,
+    {
+      onBlocked: () => listener.onBlocked?.(),
+      onBlocking: () => {
+        closed = true;
+        listener.onBlocking?.();
+      },
+      onTerminated: () => {
+        db = null;
+        listener.onTerminated?.();
+      },
     },
-    onTerminated: () => {
-      db = null;
-      listener.onTerminated?.();
-    },
-  });
+    // The worker moves the old database's definitions in (see openStore); the page only reads.
+    false,
+  );
   db.catch(() => (db = null));
   return db;
 }
