@@ -5,6 +5,7 @@
 //   npm run bench              every bench/*.html
 //   npm run bench -- parse     only bench/parse.html
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
@@ -34,6 +35,12 @@ let failed = false;
 try {
   for (const name of pages) {
     console.log(`\n== bench/${name}`);
+    // Other work on the machine moves every figure: say how busy it was (1, 5 and 15 minute load averages).
+    const load = () =>
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ');
+    console.log(`load average at start: ${load()}`);
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error(`  page error: ${e}`));
     let printed = 0;
@@ -51,6 +58,7 @@ try {
       if (state?.done) break;
       await new Promise((r) => setTimeout(r, 500));
     }
+    console.log(`load average at end: ${load()}`);
     await page.close();
   }
 } finally {
