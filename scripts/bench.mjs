@@ -6,6 +6,7 @@
 //   npm run bench -- parse     only bench/parse.html
 //   npm run bench -- bundle    only the main bundle's size (gzip), against the worker's
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { measureBundle } from './bundle-size.mjs';
@@ -50,6 +51,12 @@ let failed = false;
 try {
   for (const name of pages) {
     console.log(`\n== bench/${name}`);
+    // Other work on the machine moves every figure: say how busy it was (1, 5 and 15 minute load averages).
+    const load = () =>
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ');
+    console.log(`load average at start: ${load()}`);
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error(`  page error: ${e}`));
     let printed = 0;
@@ -67,6 +74,7 @@ try {
       if (state?.done) break;
       await new Promise((r) => setTimeout(r, 500));
     }
+    console.log(`load average at end: ${load()}`);
     await page.close();
   }
 } finally {

@@ -1,10 +1,11 @@
 /**
  * TFRecord ingestion through the page: every schema's fixture loaded with the file input shows its count, shape,
  * class histogram and a grid of its first images drawn from the decoded bytes (encoded PNGs decoded by the real
- * browser in the worker); skip bad records; a schema override; and drag and drop of shards.
+ * browser in the worker); skip bad records; a schema override; and drag and drop of shards, and of a real folder.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeExample, writeTFRecords } from '../../src/lib/tfrecord/writer';
@@ -228,6 +229,42 @@ describe('loading each schema through the page', () => {
     expect(prevented).toBe(true);
     // The training split is untouched.
     expect(await training().locator('.schema').textContent()).toContain('label coarse');
+  });
+
+  test('dropping a real folder of shards loads them as one split, hidden files and folders left out', async () => {
+    // A folder on disk, dropped through Chromium's own drag and drop (DevTools' Input.dispatchDragEvent with a
+    // path): the page gets real FileSystemEntry objects, as from a desktop drop, and walks the directory.
+    const root = mkdtempSync(join(tmpdir(), 'pagetrain-drop-'));
+    try {
+      const folder = join(root, 'mnist-shards');
+      mkdirSync(join(folder, '.cache'), { recursive: true });
+      for (const name of ['sharded-00001-of-00002.tfrecords', 'sharded-00000-of-00002.tfrecords'])
+        copyFileSync(resolve(dir, name), join(folder, name));
+      // Not TFRecords: read, they would fail the load.
+      writeFileSync(join(folder, '.DS_Store'), 'Bud1 junk');
+      writeFileSync(join(folder, '.cache', 'x.tfrecords'), 'junk');
+
+      const { page } = s;
+      const card = page.getByRole('group', { name: 'Test data split', exact: true });
+      await card.scrollIntoViewIfNeeded();
+      const box = (await card.boundingBox())!;
+      const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      const data = { items: [], files: [folder], dragOperationsMask: 1 };
+      const cdp = await page.context().newCDPSession(page);
+      const line = await newStatusLine(s, async () => {
+        for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+          await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+      });
+      await cdp.detach();
+      expect(line).toContain('Loaded Test data: 4 examples from 2 file');
+      expect(await card.locator('.files').textContent()).toMatch(/00000-of-00002.*00001-of-00002/);
+      const want = spec('sharded').expect!;
+      const cells = card.getByRole('list', { name: 'First images' }).getByRole('listitem');
+      expect(await cells.locator('.label').allTextContents()).toEqual(want.labels!.map(String));
+      expect(await page.getByRole('alert').textContent()).toBe('');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('a dropped file shows reading progress (bytes and records) while it loads', async () => {

@@ -90,11 +90,19 @@ class ProtoReader {
   wire = 0;
 
   constructor(
-    readonly bytes: Uint8Array,
+    public bytes: Uint8Array,
     start: number,
-    readonly ctx: RecordContext,
+    public ctx: RecordContext,
   ) {
     this.pos = start;
+  }
+
+  /** Points the reader at another message, so that a hot loop reuses one reader. */
+  reset(bytes: Uint8Array, start: number, ctx: RecordContext): this {
+    this.bytes = bytes;
+    this.pos = start;
+    this.ctx = ctx;
+    return this;
   }
 
   /** Reads the next field's tag; false at `end`. */
@@ -253,15 +261,22 @@ function decodeKey(b: Uint8Array, start: number, end: number): string {
   return key;
 }
 
+/** Called for each map entry of an Example's features: the key's byte range and the feature (kind null: none set). */
+type EntryVisitor = (
+  keyStart: number,
+  keyEnd: number,
+  kind: FeatureKind | null,
+  start: number,
+  end: number,
+) => void;
+
 /**
- * First pass over a serialized `tf.train.Example`: each feature key with its kind and the byte range of its list.
- * Map entries follow protobuf semantics (a repeated key keeps the last value); a Feature with no kind set is left
- * out. Throws 'not-example' on malformed bytes.
+ * The walk over a serialized `tf.train.Example` that `indexExample` and `FeatureLocator` share: each map entry of
+ * `features`, in order, with its key's byte range and its list's kind and byte range; values are not decoded.
+ * Throws 'not-example' on malformed bytes.
  */
-export function indexExample(bytes: Uint8Array, ctx: RecordContext = NO_CONTEXT): Map<string, FeatureRef> {
-  const features = new Map<string, FeatureRef>();
-  const r = new ProtoReader(bytes, 0, ctx);
-  const end = bytes.length;
+function walkFeatures(r: ProtoReader, visit: EntryVisitor): void {
+  const end = r.bytes.length;
   while (r.next(end)) {
     if (r.field !== EXAMPLE_FEATURES || r.wire !== WIRE_LEN) {
       r.skip(end);
@@ -274,17 +289,20 @@ export function indexExample(bytes: Uint8Array, ctx: RecordContext = NO_CONTEXT)
         continue;
       }
       const entryEnd = r.lenEnd(featuresEnd);
-      let key = '';
-      let ref: FeatureRef | null = null;
+      let keyStart = 0;
+      let keyEnd = 0;
+      let kind: FeatureKind | null = null;
+      let start = 0;
+      let listEnd = 0;
       while (r.next(entryEnd)) {
         if (r.field === ENTRY_KEY && r.wire === WIRE_LEN) {
-          const keyEnd = r.lenEnd(entryEnd);
-          key = decodeKey(bytes, r.pos, keyEnd);
+          keyEnd = r.lenEnd(entryEnd);
+          keyStart = r.pos;
           r.pos = keyEnd;
         } else if (r.field === ENTRY_VALUE && r.wire === WIRE_LEN) {
           const featureEnd = r.lenEnd(entryEnd);
           while (r.next(featureEnd)) {
-            const kind: FeatureKind | null =
+            const k: FeatureKind | null =
               r.wire !== WIRE_LEN
                 ? null
                 : r.field === FEATURE_BYTES_LIST
@@ -294,23 +312,84 @@ export function indexExample(bytes: Uint8Array, ctx: RecordContext = NO_CONTEXT)
                     : r.field === FEATURE_INT64_LIST
                       ? 'int64'
                       : null;
-            if (kind === null) {
+            if (k === null) {
               r.skip(featureEnd);
               continue;
             }
-            const listEnd = r.lenEnd(featureEnd);
-            ref = { kind, start: r.pos, end: listEnd };
+            kind = k;
+            listEnd = r.lenEnd(featureEnd);
+            start = r.pos;
             r.pos = listEnd;
           }
         } else {
           r.skip(entryEnd);
         }
       }
-      if (ref) features.set(key, ref);
-      else features.delete(key);
+      visit(keyStart, keyEnd, kind, start, listEnd);
     }
   }
+}
+
+/**
+ * First pass over a serialized `tf.train.Example`: each feature key with its kind and the byte range of its list.
+ * Map entries follow protobuf semantics (a repeated key keeps the last value); a Feature with no kind set is left
+ * out. Throws 'not-example' on malformed bytes.
+ */
+export function indexExample(bytes: Uint8Array, ctx: RecordContext = NO_CONTEXT): Map<string, FeatureRef> {
+  const features = new Map<string, FeatureRef>();
+  walkFeatures(new ProtoReader(bytes, 0, ctx), (keyStart, keyEnd, kind, start, end) => {
+    const key = decodeKey(bytes, keyStart, keyEnd);
+    if (kind) features.set(key, { kind, start, end });
+    else features.delete(key);
+  });
   return features;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * `indexExample` for the hot loop over a split's records, when the keys wanted are known: finds those features
+ * with no Map, no key strings and no objects per record (keys are compared as bytes). The same walk, so the same
+ * semantics: the last entry of a key wins, an entry with no kind set removes the key.
+ */
+export class FeatureLocator {
+  /** The features found by the last `locate`, in the order of the keys given; null where absent. */
+  readonly found: (FeatureRef | null)[];
+  private readonly keys: Uint8Array[];
+  private readonly refs: FeatureRef[];
+  private readonly reader = new ProtoReader(new Uint8Array(0), 0, NO_CONTEXT);
+  private bytes: Uint8Array = new Uint8Array(0);
+  private readonly visit: EntryVisitor = (keyStart, keyEnd, kind, start, end) => {
+    const { keys, bytes } = this;
+    const length = keyEnd - keyStart;
+    search: for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key.length !== length) continue;
+      for (let j = 0; j < length; j++) if (key[j] !== bytes[keyStart + j]) continue search;
+      if (kind === null) {
+        this.found[i] = null;
+      } else {
+        const ref = this.refs[i];
+        ref.kind = kind;
+        ref.start = start;
+        ref.end = end;
+        this.found[i] = ref;
+      }
+    }
+  };
+
+  constructor(keys: string[]) {
+    this.keys = keys.map((k) => utf8Encoder.encode(k));
+    this.refs = keys.map(() => ({ kind: 'int64', start: 0, end: 0 }));
+    this.found = keys.map(() => null);
+  }
+
+  /** Finds the keys in `bytes`; the refs in `found` are reused by the next call. */
+  locate(bytes: Uint8Array, ctx: RecordContext): void {
+    this.found.fill(null);
+    this.bytes = bytes;
+    walkFeatures(this.reader.reset(bytes, 0, ctx), this.visit);
+  }
 }
 
 /** Number of values in a feature's list, without decoding them (bytes: number of byte strings). */
@@ -410,9 +489,13 @@ export function readInt64Into(
 
 /**
  * `readInt64Into` specialised for 8-bit pixels, the hot path of loading a split: values 0..255 go straight into a
- * Uint8Array (one or two varint bytes each); anything else calls `outOfRange` with the exact value.
- * With `outIsZero` (the caller vouches that `out[at …]` holds zeros), runs of 0 pixels — most of a digit — are
- * counted without being written.
+ * Uint8Array; anything else calls `outOfRange` with the exact value. `out[at, at + limit)` is overwritten (zeros
+ * past the list's end). With `outIsZero` (the caller vouches that those bytes are zeros already) runs of 0
+ * pixels, most of a digit, are skipped without being written.
+ *
+ * A packed list of 8-bit pixels is one or two bytes per value: 0..127 is one byte, 128..255 the low seven bits
+ * with the high bit set, then 0x01. A loop over the packed bytes takes exactly those; any other value (larger,
+ * negative, or padded to more bytes) leaves it for the one exact per-value decode, which unpacked values also use.
  */
 export function readUint8Into(
   bytes: Uint8Array,
@@ -424,77 +507,62 @@ export function readUint8Into(
   outOfRange: (value: number, index: number) => never,
   outIsZero = false,
 ): number {
+  const room = Math.max(0, Math.min(limit, out.length - at));
+  if (!outIsZero) out.fill(0, at, at + room);
   const r = new ProtoReader(bytes, ref.start, ctx);
   const end = ref.end;
   let n = 0;
   while (r.next(end)) {
     if (r.field !== LIST_VALUE) {
       r.skip(end);
-    } else if (r.wire === WIRE_LEN && outIsZero) {
-      const e = r.lenEnd(end);
-      if (e > r.pos && bytes[e - 1] >= 0x80) malformed(ctx, 'packed varint list ends inside a value', e - 1);
-      let p = r.pos;
-      const room = Math.min(limit, out.length - at);
-      while (p < e) {
-        const b0 = bytes[p];
-        if (b0 === 0) {
-          const run = p;
-          while (++p < e && bytes[p] === 0);
-          n += p - run;
-          continue;
-        }
-        if (b0 < 0x80) {
-          if (n < room) out[at + n] = b0;
-          p++;
-        } else if (bytes[p + 1] === 1) {
-          if (n < room) out[at + n] = b0;
-          p += 2;
-        } else {
-          r.pos = p;
-          const v = r.int64(e);
-          p = r.pos;
-          if (v < 0 || v > 255) outOfRange(v, n);
-          if (n < room) out[at + n] = v;
-        }
-        n++;
-      }
-      r.pos = e;
+    } else if (r.wire === WIRE_VARINT) {
+      const v = exactPixel(r, end, n, outOfRange);
+      if (n < room) out[at + n] = v;
+      n++;
     } else if (r.wire === WIRE_LEN) {
       const e = r.lenEnd(end);
+      // The run's last byte is below 0x80, so every varint in it ends inside it: no bounds check per byte.
       if (e > r.pos && bytes[e - 1] >= 0x80) malformed(ctx, 'packed varint list ends inside a value', e - 1);
       let p = r.pos;
-      // Room for every value: write unchecked, then compare the count with the limit.
-      const room = Math.min(limit, out.length - at);
-      while (p < e) {
-        const b0 = bytes[p];
-        if (b0 < 0x80) {
-          if (n < room) out[at + n] = b0;
-          p++;
-        } else if (bytes[p + 1] === 1) {
-          // 128..255: low 7 bits, then a 1.
-          if (n < room) out[at + n] = b0;
-          p += 2;
-        } else {
-          // A larger value, or a non-canonical (padded) encoding of a small one.
-          r.pos = p;
-          const v = r.int64(e);
-          p = r.pos;
-          if (v < 0 || v > 255) outOfRange(v, n);
-          if (n < room) out[at + n] = v;
+      for (;;) {
+        while (p < e) {
+          const x = bytes[p];
+          if (x === 0) {
+            const run = p;
+            while (++p < e && bytes[p] === 0);
+            n += p - run;
+            continue;
+          }
+          if (x >= 0x80 && bytes[p + 1] !== 1) break;
+          if (n < room) out[at + n] = x; // 128..255: the low seven bits and the high bit are x itself
+          p += 1 + (x >>> 7);
+          n++;
         }
+        if (p === e) break;
+        r.pos = p;
+        const v = exactPixel(r, e, n, outOfRange);
+        if (n < room) out[at + n] = v;
         n++;
+        p = r.pos;
       }
       r.pos = e;
-    } else if (r.wire === WIRE_VARINT) {
-      const v = r.int64(end);
-      if (v < 0 || v > 255) outOfRange(v, n);
-      if (n < limit && at + n < out.length) out[at + n] = v;
-      n++;
     } else {
       r.skip(end);
     }
   }
   return n;
+}
+
+/** One pixel value decoded exactly: what the packed loop leaves, and every unpacked value. */
+function exactPixel(
+  r: ProtoReader,
+  end: number,
+  index: number,
+  outOfRange: (value: number, index: number) => never,
+): number {
+  const v = r.int64(end);
+  if (v < 0 || v > 255) outOfRange(v, index);
+  return v;
 }
 
 /** Decodes a float list into `out[at …]`, writing at most `limit` values; returns how many values the list holds. */

@@ -19,6 +19,7 @@ export { crc32c, maskCrc, maskedCrc32c } from './crc32c';
 export { TFRecordError, isTFRecordError, type TFRecordErrorCode } from './errors';
 export {
   DEFAULT_MAX_RECORD_BYTES,
+  READ_BYTES,
   RecordSplitter,
   decodedChunks,
   detectCompression,
@@ -36,6 +37,7 @@ export {
   WIRE_LEN,
   WIRE_SGROUP,
   WIRE_VARINT,
+  FeatureLocator,
   countValues,
   indexExample,
   parseExample,
@@ -190,15 +192,21 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
       }
       builder.add(data, name, index, offset);
     };
+    /** Once the first slice is read, the records' average size there gives the count closely: reserve that. */
+    let estimated = i > 0;
     const chunks = decodedChunks(blob.stream(), name, {
       signal,
       onRead: (n) => (rawBytesRead = n),
       onCompression: (c) => (compression = splitter.compression = c),
     });
     for await (const chunk of chunks) {
-      // Node hands a File over as one chunk: decode large chunks in slices, to report progress and see an abort.
+      // A read may be several MiB (READ_BYTES): decode it in slices, to report progress and see an abort.
       for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
         splitter.push(chunk.subarray(at, at + SLICE_BYTES), add);
+        if (!estimated && compression === 'none' && splitter.records > 0) {
+          estimated = true;
+          builder!.reserve((totalBytes / (splitter.bytes / splitter.records)) * 1.02);
+        }
         await decode();
         signal?.throwIfAborted();
         checkSize(name, compression === 'none' ? splitter.bytes : rawBytesRead);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c, maskCrc, maskedCrc32c } from '../../../src/lib/tfrecord';
+import { maskedCrc32c8, wordsOf } from '../../../src/lib/tfrecord/crc32c';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const unmask = (m: number) => {
@@ -28,9 +29,50 @@ describe('crc32c', () => {
       }
     }
   });
+
+  it('gives the same CRC through word loads, for every alignment of the view, start and end', () => {
+    const buffer = new ArrayBuffer(1203); // not a multiple of 4: the last bytes lie beyond the words
+    const all = new Uint8Array(buffer);
+    for (let i = 0; i < all.length; i++) all[i] = (i * 131 + 7) & 0xff;
+    // Bitwise reference: the definition of CRC-32C, one bit at a time.
+    const reference = (b: Uint8Array) => {
+      let crc = 0xffffffff;
+      for (const x of b) {
+        crc ^= x;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+      }
+      return (crc ^ 0xffffffff) >>> 0;
+    };
+    for (let offset = 0; offset < 4; offset++) {
+      const bytes = new Uint8Array(buffer, offset, all.length - offset);
+      const words = wordsOf(bytes);
+      for (let start = 0; start < 6; start++) {
+        for (const end of [
+          start,
+          start + 63,
+          start + 64,
+          start + 65,
+          start + 257,
+          bytes.length - 3,
+          bytes.length,
+        ]) {
+          const expected = reference(bytes.slice(start, end));
+          expect(crc32c(bytes, start, end, words)).toBe(expected);
+          expect(crc32c(bytes, start, end)).toBe(expected);
+        }
+      }
+    }
+  });
 });
 
 describe('masked CRC', () => {
+  it('of the 8 length bytes, as one slicing-by-8 step', () => {
+    const bytes = Uint8Array.from({ length: 40 }, (_, i) => (i * 97 + 5) & 0xff);
+    for (let at = 0; at + 8 <= bytes.length; at++) {
+      expect(maskedCrc32c8(bytes, at)).toBe(maskedCrc32c(bytes, at, at + 8));
+    }
+  });
+
   it('rotates right by 15 and adds 0xa282ead8', () => {
     expect(maskCrc(0)).toBe(0xa282ead8);
     expect(maskCrc(0xe3069283)).toBe((((0xe3069283 >>> 15) | (0xe3069283 << 17)) + 0xa282ead8) >>> 0);

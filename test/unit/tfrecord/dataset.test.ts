@@ -182,6 +182,29 @@ describe('SplitBuilder', () => {
   const add = (b: SplitBuilder, spec: ExampleSpec, index = 0) =>
     b.add(encodeExample(spec), 'b.tfrecords', index, 100);
 
+  it('keeps spare capacity within 1/32 behind the view instead of copying; reserve sets the capacity', () => {
+    const b = new SplitBuilder(schema, 1);
+    b.reserve(65); // 64 records in the end: one spare
+    for (let i = 0; i < 64; i++)
+      add(b, { image_raw: int64(range(6, (p) => (i + p) % 256)), label: int64([i % 3]) }, i);
+    const split = b.finish();
+    expect(split.images.length).toBe(64 * 6);
+    expect(split.images.buffer.byteLength).toBe(65 * 6);
+    expect(split.labels!.length).toBe(64);
+    expect(Array.from(split.images.subarray(6 * 63))).toEqual(range(6, (p) => (63 + p) % 256));
+    // reserve below the count keeps what was added.
+    const c = new SplitBuilder(schema, 100);
+    for (let i = 0; i < 20; i++) add(c, { image_raw: int64(range(6, (p) => (i * 3 + p) % 256)) }, i);
+    c.reserve(5);
+    add(c, { image_raw: int64(range(6, () => 9)) }, 20);
+    const small = c.finish();
+    expect(small.count).toBe(21);
+    expect(Array.from(small.images.subarray(6 * 19, 6 * 21))).toEqual([
+      ...range(6, (p) => (19 * 3 + p) % 256),
+      ...range(6, () => 9),
+    ]);
+  });
+
   it('grows geometrically from a small start and trims on finish', () => {
     const b = new SplitBuilder(schema, 1);
     for (let i = 0; i < 100; i++) {
@@ -194,6 +217,7 @@ describe('SplitBuilder', () => {
     const split = b.finish();
     expect(split.count).toBe(100);
     expect(split.images.length).toBe(600);
+    // 128 records of room: more than 1/32 spare, so the storage is copied to its size.
     expect(split.images.buffer.byteLength).toBe(600);
     expect(Array.from(split.images.subarray(6 * 42, 6 * 43))).toEqual(range(6, (p) => (42 * 6 + p) % 256));
     expect(split.labels?.length).toBe(100);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   TFRecordError,
+  FeatureLocator,
   countValues,
   indexExample,
   parseExample,
@@ -257,6 +258,87 @@ describe('typed readers', () => {
         expect(short.subarray(2).every((v) => v === 0)).toBe(true);
       }
     }
+  });
+
+  it('readUint8Into takes padded, mixed packed/unpacked and out-of-range values like readInt64Into', () => {
+    const ctx = { file: 'f', record: 0, offset: 0 };
+    const fail = (v: number, i: number): never => {
+      throw new Error(`pixel ${v} at ${i}`);
+    };
+    // Int64List bodies: canonical 1- and 2-byte varints, padded encodings of small values (0 as 80 00, 1 as 81 80 00,
+    // 200 as c8 81 00, 255 as ff 81 80 80 00), an unpacked value between two packed runs, unknown fields.
+    const padded = [0x80, 0x00, 0x81, 0x80, 0x00, 0xc8, 0x81, 0x00, 0xff, 0x81, 0x80, 0x80, 0x00];
+    const bodies: [number[], number[]][] = [
+      [len(1, [5, 0, 0, 0x80, 0x01, 0xff, 0x01, 127]), [5, 0, 0, 128, 255, 127]],
+      [len(1, padded), [0, 1, 200, 255]],
+      [len(1, [0x80, 0x01, 0x80, 0x00, 0x02]), [128, 0, 2]],
+      [
+        [...len(1, [0, 9]), ...tag(1, 0), 0xfe, 0x01, ...tag(7, 0), 3, ...len(1, [0x81, 0x01, 0])],
+        [0, 9, 254, 129, 0],
+      ],
+      [
+        [...tag(1, 0), 0x80, 0x00, ...tag(1, 0), 4],
+        [0, 4],
+      ],
+      [len(1, []), []],
+    ];
+    for (const [body, expected] of bodies) {
+      const record = example({ image_raw: len(3, body) });
+      const ref = indexExample(record).get('image_raw')!;
+      const reference = new Float64Array(countValues(record, ref));
+      readInt64Into(record, ref, reference, 0, reference.length);
+      expect(Array.from(reference)).toEqual(expected);
+      for (const outIsZero of [false, true]) {
+        const out = new Uint8Array(expected.length + 2).fill(outIsZero ? 0 : 7);
+        expect(readUint8Into(record, ref, out, 1, expected.length, ctx, fail, outIsZero)).toBe(
+          expected.length,
+        );
+        expect(Array.from(out)).toEqual([outIsZero ? 0 : 7, ...expected, outIsZero ? 0 : 7]);
+      }
+    }
+    // Out of range: the exact value and its index, whether packed (2 or more bytes) or unpacked.
+    const outOfRange: [number[], string][] = [
+      [len(1, [1, 0x80, 0x02]), 'pixel 256 at 1'],
+      [len(1, [0, 0, 0xac, 0x02]), 'pixel 300 at 2'],
+      [[...len(1, [1]), ...tag(1, 0), ...varint(-1)], 'pixel -1 at 1'],
+      [len(1, [...varint(2 ** 40)]), `pixel ${2 ** 40} at 0`],
+    ];
+    for (const [body, message] of outOfRange) {
+      const record = example({ image_raw: len(3, body) });
+      const ref = indexExample(record).get('image_raw')!;
+      expect(() => readUint8Into(record, ref, new Uint8Array(8), 0, 8, ctx, fail, true)).toThrow(message);
+    }
+    // A value cut short at the end of the list: not-example, also for an unpacked tag with no value.
+    for (const body of [len(1, [1, 0x80]), [...tag(1, 0)]]) {
+      const record = example({ image_raw: len(3, body) });
+      const ref = indexExample(record).get('image_raw')!;
+      fails(() => readUint8Into(record, ref, new Uint8Array(8), 0, 8, ctx, fail, true), 'not-example');
+    }
+  });
+
+  it('FeatureLocator finds the wanted features like indexExample, last entry winning', () => {
+    const record = example({
+      label: len(3, [...tag(1, 0), 4]),
+      other: len(1, len(1, ascii('x'))),
+      image_raw: len(3, len(1, [1, 2, 3])),
+    });
+    // A repeated key: the last entry wins; an entry with no kind set removes the key.
+    const twice = new Uint8Array([
+      ...record,
+      ...len(1, [...len(1, [...len(1, ascii('label')), ...len(2, len(2, []))])]),
+      ...len(1, [...len(1, [...len(1, ascii('other')), ...len(2, [])])]),
+    ]);
+    const locator = new FeatureLocator(['image_raw', 'label', 'other', 'missing', 'é']);
+    for (const bytes of [record, twice]) {
+      const index = indexExample(bytes);
+      locator.locate(bytes, { file: 'f', record: 0, offset: 0 });
+      expect(locator.found.map((ref) => ref && { ...ref })).toEqual(
+        ['image_raw', 'label', 'other', 'missing', 'é'].map((k) => index.get(k) ?? null),
+      );
+    }
+    expect(locator.found[2]).toBeNull();
+    expect(locator.found[1]!.kind).toBe('float');
+    fails(() => locator.locate(record.subarray(0, 20), { file: 'f', record: 0, offset: 0 }), 'not-example');
   });
 
   it('readFloatInto decodes into a Float32Array or a Float64Array', () => {

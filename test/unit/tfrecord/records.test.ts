@@ -4,6 +4,7 @@ import {
   TFRecordError,
   isTFRecordError,
   maskedCrc32c,
+  READ_BYTES,
   readRecords,
   splitRecords,
   type RecordOptions,
@@ -86,6 +87,54 @@ describe('framing round trip', () => {
       const next = rng(seed);
       const got = await collect(file, () => 1 + Math.floor(next() * 300));
       expect(sameRecords(got, records)).toBe(true);
+    }
+  });
+
+  it('reads a byte stream into one reused buffer, records spanning reads of any size included', async () => {
+    /** A byte stream that answers each read with 1 to `max` bytes, into the reader's buffer when it gives one. */
+    function byteStream(bytes: Uint8Array, max: number, next: () => number) {
+      let at = 0;
+      const sizes = new Set<number>();
+      const stream = new ReadableStream({
+        type: 'bytes',
+        pull(controller) {
+          const request = controller.byobRequest;
+          const room = request ? request.view!.byteLength : Infinity;
+          const n = Math.min(room, bytes.length - at, 1 + Math.floor(next() * max));
+          if (n === 0) {
+            controller.close();
+            request?.respond(0);
+            return;
+          }
+          if (request) {
+            sizes.add(request.view!.buffer.byteLength);
+            new Uint8Array(request.view!.buffer, request.view!.byteOffset, n).set(bytes.subarray(at, at + n));
+            request.respond(n);
+          } else {
+            controller.enqueue(bytes.slice(at, at + n));
+          }
+          at += n;
+        },
+      });
+      return { stream, sizes };
+    }
+    for (const [seed, max] of [
+      [1, 40],
+      [2, 300],
+      [3, 5000],
+      [4, 1 << 23],
+    ]) {
+      const next = rng(seed);
+      // A copy of zlib's Buffer: Buffer#slice is a view, and enqueue would detach the whole of it.
+      for (const bytes of [file, new Uint8Array(gzipSync(file))]) {
+        const { stream, sizes } = byteStream(bytes, max, next);
+        const got: TFRecord[] = [];
+        for await (const r of readRecords(stream, 'f')) got.push({ ...r, data: r.data.slice() });
+        expect(got.map((r) => r.offset)).toEqual(offsets);
+        expect(sameRecords(got, records)).toBe(true);
+        // Read into the reader's own buffer of READ_BYTES (the compressed bytes, after the first, as they come).
+        expect([...sizes]).toEqual([READ_BYTES]);
+      }
     }
   });
 
