@@ -23,8 +23,8 @@ if (only.length === 0 || only.includes('bundle')) {
   for (const a of deferred) console.log(`  deferred  ${a.file}: ${kB(a.bytes)}, gzip ${kB(a.gzip)}`);
   const [m, d] = [sum(main), sum(deferred)];
   console.log(`  main bundle (before the page is interactive): gzip ${kB(m)}`);
-  console.log(`  worker and backends (loaded after, off the main thread): gzip ${kB(d)}`);
-  console.log(`  ratio main / (main + worker): ${((100 * m) / (m + d)).toFixed(1)}%`);
+  console.log(`  loaded after it (the worker's tfjs and backends, the charts): gzip ${kB(d)}`);
+  console.log(`  ratio main / (main + later): ${((100 * m) / (m + d)).toFixed(1)}%`);
   if (only.length === 1) process.exit(0);
 }
 const pages = readdirSync('bench')

@@ -2,11 +2,21 @@
  * A uPlot line chart as a Svelte attachment: `<div {@attach lineChart(() => series)}>`. The chart is made once per
  * element; new points only call setData, and the width follows the element's.
  */
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import type { Attachment } from 'svelte/attachments';
 import { seriesLabel, type SeriesPoints, type SeriesSpec } from '../lib/state/training.svelte';
 import { m } from '../paraglide/messages.js';
+
+let loading: Promise<typeof uPlot> | null = null;
+
+/**
+ * uPlot (and its stylesheet) load when the first chart is drawn, not with the page: nothing before training needs
+ * them, and they are a third of the main bundle otherwise (`npm run bench -- bundle`).
+ */
+export function loadUPlot(): Promise<typeof uPlot> {
+  loading ??= import('./uplot-lib').then((mod) => mod.default);
+  return loading;
+}
 
 export type ChartInput = { spec: SeriesSpec; points: SeriesPoints }[];
 
@@ -46,11 +56,13 @@ export function onSchemeChange(redraw: () => void): () => void {
 export function lineChart(get: () => ChartInput, title: string, logScale = false): Attachment<HTMLElement> {
   return (node) => {
     let plot: uPlot | null = null;
+    let UPlot: typeof uPlot | null = null;
+    let disposed = false;
     let keys = '';
     const width = () => Math.max(200, node.clientWidth || 320);
     const make = (input: ChartInput) => {
       plot?.destroy();
-      plot = new uPlot(
+      plot = new UPlot!(
         {
           width: width(),
           height: 160,
@@ -81,6 +93,14 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
     let timer: ReturnType<typeof setTimeout> | null = null;
     const draw = () => {
       timer = null;
+      if (!UPlot) {
+        // `pending` stays: the first draw after the library arrives shows it.
+        void loadUPlot().then((lib) => {
+          UPlot = lib;
+          if (!disposed) timer ??= setTimeout(draw, 0);
+        });
+        return;
+      }
       const input = pending!;
       pending = null;
       shown = input;
@@ -100,6 +120,7 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
     resize.observe(node);
     const unscheme = onSchemeChange(() => shown && make(shown));
     return () => {
+      disposed = true;
       unscheme();
       if (timer !== null) clearTimeout(timer);
       resize.disconnect();
