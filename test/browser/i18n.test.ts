@@ -70,6 +70,13 @@ describe('bilingual page', () => {
     await expectKorean(page);
     // Live: no reload, so what was typed is still there.
     expect(await page.getByRole('spinbutton', { name: '에포크', exact: true }).inputValue()).toBe('3');
+    // A setting's problem is worded in the page's language too, and follows a switch.
+    await page.getByRole('spinbutton', { name: '에포크', exact: true }).fill('0');
+    await page.getByText('에포크는 1부터 10000까지의 정수여야 합니다.', { exact: true }).waitFor();
+    await page.getByRole('combobox', { name: '언어', exact: true }).selectOption('en');
+    await page.getByText('Epochs must be a whole number from 1 to 10000.', { exact: true }).waitFor();
+    await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('ko');
+    await page.getByRole('spinbutton', { name: '에포크', exact: true }).fill('3');
     await page.reload();
     await expectKorean(page);
     await page.getByRole('combobox', { name: '언어', exact: true }).selectOption('en');

@@ -40,6 +40,28 @@ const MAX_STATUS_LINES = 200;
 /** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
 type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
 
+/** The settings' problems in the page's language (ml/config.ts words them in English for the worker's errors). */
+const CONFIG_PROBLEMS: Record<string, () => string> = {
+  batchSize: m.problem_batch_size,
+  baseLearningRate: m.problem_learning_rate,
+  numEpochs: m.problem_epochs,
+  maxSteps: m.problem_max_steps,
+  learningRateDecay: m.problem_lr_decay,
+  learningRateDecayExamples: m.problem_decay_examples,
+  clipGradientNorm: m.problem_clip_norm,
+  regularizationPenalty: m.problem_regularization,
+  seed: m.problem_seed,
+  evalEverySteps: m.problem_eval_every,
+};
+
+function localizedProblems(
+  problems: Partial<Record<keyof TrainConfig, string>>,
+): Partial<Record<keyof TrainConfig, string>> {
+  return Object.fromEntries(
+    Object.entries(problems).map(([field, text]) => [field, CONFIG_PROBLEMS[field]?.() ?? text]),
+  );
+}
+
 export class AppState {
   #handle!: WorkerHandle;
   #remote!: Remote;
@@ -80,7 +102,7 @@ export class AppState {
         : Promise.resolve(null),
   );
 
-  configProblems = $derived(validateConfig(this.config));
+  configProblems = $derived(localizedProblems(validateConfig(this.config)));
   canTrain = $derived(
     !!this.splits.train?.hasLabels &&
       this.phase === 'idle' &&
