@@ -2,14 +2,16 @@
  * Real headless Chromium for the browser tests: the system's Chromium (never a downloaded one), WebGPU enabled
  * (SwiftShader where there is no GPU), every request the page makes recorded.
  */
+import { readFile } from 'node:fs/promises';
 import {
   chromium,
+  type Download,
   type Browser,
   type BrowserContext,
   type BrowserContextOptions,
   type Page,
 } from 'playwright-core';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 
 export interface Session {
@@ -70,3 +72,32 @@ export async function openApp(options: BrowserContextOptions = {}): Promise<Sess
 }
 
 export { waitForStatus } from './steps';
+
+/** Runs `action`, waits for its `n` downloads and returns their contents by suggested file name. */
+export async function downloads(
+  page: Page,
+  n: number,
+  action: () => Promise<void>,
+): Promise<Map<string, Buffer>> {
+  const got: Download[] = [];
+  const on = (d: Download) => got.push(d);
+  page.on('download', on);
+  await action();
+  await expect.poll(() => got.length, { timeout: 60_000 }).toBe(n);
+  page.off('download', on);
+  const files = new Map<string, Buffer>();
+  for (const d of got) files.set(d.suggestedFilename(), await readFile((await d.path())!));
+  return files;
+}
+
+/** Draws a "1" on the drawing pad with the mouse: one vertical stroke down the middle. */
+export async function drawOne(page: Page): Promise<void> {
+  const pad = page.getByLabel('Drawing pad', { exact: true });
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let k = 1; k <= 10; k++)
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
+  await page.mouse.up();
+}

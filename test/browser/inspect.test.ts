@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readSplit } from '../../src/lib/tfrecord';
 import { encodeExample, writeTFRecords } from '../../src/lib/tfrecord/writer';
-import { openApp, waitForStatus, type Session } from './harness';
+import { drawOne, openApp, waitForStatus, type Session } from './harness';
 
 async function downloadCsv(s: Session): Promise<string[]> {
   const button = s.page.getByRole('button', { name: 'Download predictions.csv', exact: true });
@@ -163,15 +163,7 @@ describe('evaluation, prediction and seeing the digits', () => {
 
   test('the drawing pad predicts what is drawn', async () => {
     const { page } = s;
-    const pad = page.getByLabel('Drawing pad', { exact: true });
-    await pad.scrollIntoViewIfNeeded();
-    const box = (await pad.boundingBox())!;
-    // A "1": one vertical stroke down the middle.
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
-    await page.mouse.down();
-    for (let k = 1; k <= 10; k++)
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
-    await page.mouse.up();
+    await drawOne(page);
     const prediction = page.getByLabel('Drawing prediction', { exact: true });
     await expect.poll(() => prediction.textContent(), { timeout: 30_000 }).toMatch(/^[0-9]$/);
     expect(await prediction.textContent()).toBe('1');

@@ -10,10 +10,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import type { Download, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readSplit } from '../../src/lib/tfrecord';
-import { openApp, waitForStatus, type Session } from './harness';
+import { downloads, openApp, waitForStatus, type Session } from './harness';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const STEP_LINE = /training step (\d+) \| Loss: (\d+\.\d\d) Examples\/sec: [\d.]+ \| (Hit@1: .*)$/;
@@ -129,18 +129,6 @@ async function checkpointDownload(page: Page, step: number): Promise<Map<string,
   return downloads(page, 4, () =>
     checkpointRow(page, step).first().getByRole('button', { name: 'Download', exact: true }).click(),
   );
-}
-
-async function downloads(page: Page, n: number, action: () => Promise<void>): Promise<Map<string, Buffer>> {
-  const got: Download[] = [];
-  const on = (d: Download) => got.push(d);
-  page.on('download', on);
-  await action();
-  await expect.poll(() => got.length, { timeout: 60_000 }).toBe(n);
-  page.off('download', on);
-  const files = new Map<string, Buffer>();
-  for (const d of got) files.set(d.suggestedFilename(), await readFile((await d.path())!));
-  return files;
 }
 
 describe('checkpoints, reload, restore, resume, export, import, quota', () => {

@@ -5,24 +5,11 @@
  * browser context saw — the page's, the training worker's, the service worker's own — is same-origin (blob: and
  * data: URLs allowed).
  */
-import { readFile } from 'node:fs/promises';
-import type { Download, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openApp, waitForStatus, type Session } from './harness';
+import { downloads, drawOne, openApp, waitForStatus, type Session } from './harness';
 
 const click = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).click();
-
-async function downloads(page: Page, n: number, action: () => Promise<void>): Promise<Map<string, Buffer>> {
-  const got: Download[] = [];
-  const on = (d: Download) => got.push(d);
-  page.on('download', on);
-  await action();
-  await expect.poll(() => got.length, { timeout: 60_000 }).toBe(n);
-  page.off('download', on);
-  const files = new Map<string, Buffer>();
-  for (const d of got) files.set(d.suggestedFilename(), await readFile((await d.path())!));
-  return files;
-}
 
 describe('a whole session stays on the app’s own origin', () => {
   let s: Session;
@@ -80,14 +67,7 @@ describe('a whole session stays on the app’s own origin', () => {
 
   test('the drawing pad predicts a drawn digit', async () => {
     const { page } = s;
-    const pad = page.getByLabel('Drawing pad', { exact: true });
-    await pad.scrollIntoViewIfNeeded();
-    const box = (await pad.boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
-    await page.mouse.down();
-    for (let k = 1; k <= 10; k++)
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
-    await page.mouse.up();
+    await drawOne(page);
     const prediction = page.getByLabel('Drawing prediction', { exact: true });
     await expect.poll(() => prediction.textContent(), { timeout: 30_000 }).toMatch(/^[0-9]$/);
   });
