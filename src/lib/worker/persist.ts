@@ -11,6 +11,7 @@ import type { TrainConfig } from '../ml/config';
 import type { BuiltModel } from '../ml/models';
 import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
 import type { StepLog, TrainingState } from '../ml/trainer';
+import { LAYER_CLASSES } from '../models/spec';
 import * as store from '../store/db';
 import {
   RECORD_VERSION,
@@ -410,16 +411,8 @@ export const MAX_WEIGHT_BYTES = 1_000_000_000;
  * them, the input layer and the model containers. Nothing that carries code (no Lambda), nothing pagetrain does not
  * train itself.
  */
-export const KNOWN_LAYERS = new Set([
-  'Dense',
-  'Conv2D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'Flatten',
-  'Reshape',
-  'Dropout',
-  'BatchNormalization',
-  'Activation',
+export const KNOWN_LAYERS = new Set<string>([
+  ...LAYER_CLASSES,
   'ReLU',
   'Softmax',
   'InputLayer',

@@ -3,9 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { TFRecordError, estimateSplit, readSplit } from '../../../src/lib/tfrecord';
+import { estimateSplit, readSplit } from '../../../src/lib/tfrecord';
 import { encodeExample, writeTFRecords } from '../../../src/lib/tfrecord/writer';
 import { decodePngAsync, encodePng } from '../../fixtures/tfrecord/png';
+import { failure } from './failure';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sample = join(root, 'public', 'sample', 'train.tfrecords');
@@ -26,15 +27,6 @@ function records(count: number, pixels: number, seed = 1): Uint8Array<ArrayBuffe
       ),
     ),
   );
-}
-
-async function failure(promise: Promise<unknown>): Promise<TFRecordError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TFRecordError);
-  return err as TFRecordError;
 }
 
 describe('estimateSplit: the bytes a split takes, before reading it', () => {

@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { TFRecordError, readSplit, type ReadProgress } from '../../../src/lib/tfrecord';
+import { readSplit, type ReadProgress } from '../../../src/lib/tfrecord';
 import { encodeExample, writeTFRecords } from '../../../src/lib/tfrecord/writer';
 import { decodePngAsync, encodePng } from '../../fixtures/tfrecord/png';
+import { failure } from './failure';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sample = (split: string) => join(root, 'public', 'sample', `${split}.tfrecords`);
@@ -19,15 +20,6 @@ function shard(name: string, pixels: number, labels: number[], start = 0): File 
     }),
   );
   return new File([new Uint8Array(writeTFRecords(records))], name);
-}
-
-async function failure(promise: Promise<unknown>): Promise<TFRecordError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TFRecordError);
-  return err as TFRecordError;
 }
 
 describe('readSplit on the bundled sample', () => {

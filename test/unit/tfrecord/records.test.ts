@@ -13,6 +13,7 @@ import {
 } from '../../../src/lib/tfrecord';
 import { writeTFRecords } from '../../../src/lib/tfrecord/writer';
 import { mulberry32 } from '../../../src/lib/ml/random';
+import { failure } from './failure';
 
 /** A stream of `bytes` in chunks of `size` (each a copy, as a real source would hand out). */
 function chunked(bytes: Uint8Array, size: number | (() => number)): ReadableStream<Uint8Array> {
@@ -45,16 +46,6 @@ function sameRecords(got: TFRecord[], expected: Uint8Array[]): boolean {
     got.length === expected.length &&
     got.every((r, i) => Buffer.from(r.data).equals(Buffer.from(expected[i])))
   );
-}
-
-async function failure(promise: Promise<unknown>): Promise<TFRecordError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TFRecordError);
-    return e as TFRecordError;
-  }
-  throw new Error('expected a TFRecordError');
 }
 
 /** Seeded, so the random cases are the same on every run. */
