@@ -489,6 +489,12 @@ function isGray(data: Uint8Array | Uint8ClampedArray): boolean {
  * Decodes the records of one split into compact storage. Storage grows geometrically; `finish` trims it.
  * Every record must match the schema: same image feature and kind, same pixel count.
  */
+function maxOf(values: Int32Array): number {
+  let max = -1;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
+
 export class SplitBuilder {
   /** A copy of the schema given; an encoded split's shape is filled in by its first decoded image. */
   readonly schema: FeatureSchema;
@@ -717,6 +723,29 @@ export class SplitBuilder {
   reserve(records: number): void {
     const capacity = Math.max(16, this.count, Math.ceil(records));
     if (capacity !== this.capacity) this.resize(capacity);
+  }
+
+  /**
+   * Adds the records of `other`, decoded elsewhere with this builder's schema (a piece of the same split, see
+   * parallel.ts), after the records so far.
+   */
+  append(other: DecodedSplit): void {
+    const { pixels } = this;
+    if (other.schema.height * other.schema.width * other.schema.depth !== pixels)
+      throw new Error('SplitBuilder.append: the records have another image size');
+    if ((other.labels === null) !== (this.labels === null))
+      throw new Error(
+        'SplitBuilder.append: the records have labels where these have none, or none where these have',
+      );
+    const count = this.count + other.count;
+    if (count > this.capacity) this.resize(count);
+    this.images.set(other.images.subarray(0, other.count * pixels), this.count * pixels);
+    if (this.labels && other.labels) {
+      this.labels.set(other.labels.subarray(0, other.count), this.count);
+      this.maxLabel = Math.max(this.maxLabel, maxOf(other.labels.subarray(0, other.count)));
+    }
+    if (this.ids && other.ids) for (const id of other.ids) this.ids.push(id);
+    this.count = count;
   }
 
   finish(): DecodedSplit {

@@ -8,6 +8,7 @@ import {
   listFeatures,
   type DecodedSplit,
   type FeatureInfo,
+  type FeatureSchema,
   type ImageDecodeFn,
   type SchemaOverride,
 } from './dataset';
@@ -99,6 +100,18 @@ export interface ReadSplitOptions {
    * (compressed, encoded images); the others are best estimated before reading (`estimateSplit`).
    */
   maxBytes?: number;
+  /**
+   * The schema to read with, instead of detecting one from the first record (readers of a range of records, which
+   * must decode exactly as the rest of their split: see parallel.ts). The user's `schema` choice is then ignored.
+   */
+  knownSchema?: FeatureSchema;
+  /**
+   * Size the storage for this many file bytes rather than the files' own: a reader of a split's first piece that
+   * appends the other pieces' records after its own (see parallel.ts).
+   */
+  storageFor?: number;
+  /** Add the records to this storage (after what it holds) instead of new storage; `knownSchema` must be its schema. */
+  into?: SplitBuilder;
 }
 
 export interface ReadSplitResult extends DecodedSplit {
@@ -120,10 +133,20 @@ const PROJECTION_MARGIN = 1.25;
  * problem; nothing partial is returned.
  */
 export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Promise<ReadSplitResult> {
+  const { builder, ...rest } = await readSplitInto(files, opts);
+  return { ...builder.finish(), ...rest };
+}
+
+/** `readSplit`, up to the storage still open for more records (`SplitBuilder.append`). */
+export async function readSplitInto(
+  files: Blob[],
+  opts: ReadSplitOptions = {},
+): Promise<Omit<ReadSplitResult, keyof DecodedSplit> & { builder: SplitBuilder }> {
   const { onProgress, signal } = opts;
   if (files.length === 0) throw new TFRecordError('no-records', 'no files given', '(no file)');
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
-  let builder: SplitBuilder | null = null;
+  const storageBytes = opts.storageFor ?? totalBytes;
+  let builder: SplitBuilder | null = opts.into ?? null;
   let features: FeatureInfo[] = [];
   const decode = async () => {
     const b = builder as SplitBuilder | null;
@@ -175,8 +198,8 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
         // Size the storage from the first record when the bytes are not compressed. It is a guess (it grows as
         // needed), and a safe one: every pixel takes at least one byte in the file, so it stays near the files' size.
         const framed = data.length + HEADER_BYTES + FOOTER_BYTES;
-        const guess = compression === 'none' ? Math.ceil((totalBytes / framed) * 1.05) : 1024;
-        const schema = detectSchema(data, name, index, offset, opts.schema);
+        const guess = compression === 'none' ? Math.ceil((storageBytes / framed) * 1.05) : 1024;
+        const schema = opts.knownSchema ?? detectSchema(data, name, index, offset, opts.schema);
         if (schema.imageKind === 'encoded' && !opts.decodeImage) {
           throw new TFRecordError(
             'no-image',
@@ -193,7 +216,7 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
       builder.add(data, name, index, offset);
     };
     /** Once the first slice is read, the records' average size there gives the count closely: reserve that. */
-    let estimated = i > 0;
+    let estimated = i > 0 || opts.into !== undefined;
     const chunks = decodedChunks(blob.stream(), name, {
       signal,
       onRead: (n) => (rawBytesRead = n),
@@ -205,7 +228,7 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
         splitter.push(chunk.subarray(at, at + SLICE_BYTES), add);
         if (!estimated && compression === 'none' && splitter.records > 0) {
           estimated = true;
-          builder!.reserve((totalBytes / (splitter.bytes / splitter.records)) * 1.02);
+          builder!.reserve((storageBytes / (splitter.bytes / splitter.records)) * 1.02);
         }
         await decode();
         signal?.throwIfAborted();
@@ -233,6 +256,5 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
   }
 
   // A file with no records throws above, so the builder exists here.
-  const split = (builder as SplitBuilder | null)!.finish();
-  return { ...split, skipped, files: summaries, features };
+  return { builder: (builder as SplitBuilder | null)!, skipped, files: summaries, features };
 }

@@ -40,6 +40,8 @@ import {
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { captureState, restoreState } from '../ml/snapshot';
 import { readSplit } from '../tfrecord';
+import { readSplitParallel } from '../tfrecord/parallel';
+import { ParsePool } from './parse-pool';
 import { createImageDecoder } from './image-decoder';
 import { checkFits, debugHandle } from './budget';
 import {
@@ -161,6 +163,9 @@ function hostBytes(except: SplitName): number {
   return n;
 }
 
+/** Parse workers that read the pieces of a large split at once (one per core). */
+const parsePool = new ParsePool();
+
 /** Reads a split's files into `host` (replacing what it held only once all is read); `maxBytes`: see readSplit. */
 async function readInto(
   split: SplitName,
@@ -169,13 +174,17 @@ async function readInto(
   options: LoadOptions,
   maxBytes?: number,
 ): Promise<SplitSummary> {
-  const loaded = await readSplit(files, {
-    onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
-    schema: options.schema,
-    skipBadRecords: options.skipBadRecords,
-    decodeImage,
-    maxBytes,
-  });
+  const loaded = await readSplitParallel(
+    files,
+    {
+      onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
+      schema: options.schema,
+      skipBadRecords: options.skipBadRecords,
+      decodeImage,
+      maxBytes,
+    },
+    parsePool,
+  );
   sources[split] = files;
   await persist.noteDataset(split, files);
   host[split] = loaded;

@@ -1,0 +1,257 @@
+/**
+ * One split read by several readers at once (the worker's pool of parse workers: one per core). TFRecord files can be
+ * cut between records without an index: a record starts where 12 bytes hold a length whose masked CRC32C follows
+ * it, and the record that length ends on starts with such a header too (or the file ends there). A false start would
+ * need two 32-bit CRCs to match by chance.
+ *
+ * Each uncompressed file is cut into pieces at such starts; each piece is read by `readSplit` with the schema of the
+ * split's first record, and the pieces are joined in file order. GZIP/zlib files (a stream cannot be entered in the
+ * middle), encoded images (decoded where an OffscreenCanvas is) and small splits are read in one piece.
+ *
+ * Errors: a piece knows its records' offsets but not their index in the file. So when any piece fails, or anything
+ * looks wrong, the split is read again by one `readSplit`, which reports the first problem exactly as it always does
+ * (file, record index, byte offset). Bad input costs a second read; good input is never read twice.
+ */
+import { detectSchema, listFeatures, type FeatureSchema } from './dataset';
+import { maskedCrc32c8 } from './crc32c';
+import { DEFAULT_MAX_RECORD_BYTES, FOOTER_BYTES, HEADER_BYTES, hasRecordHeader } from './records';
+import {
+  readSplit,
+  readSplitInto,
+  type ReadProgress,
+  type ReadSplitOptions,
+  type ReadSplitResult,
+} from './index';
+
+/** Reads one piece of a split: `readSplit([piece], { knownSchema, skipBadRecords, onProgress })`, wherever it runs. */
+export interface PieceReader {
+  /** How many pieces it reads at once, besides the one the caller reads itself. */
+  readonly concurrency: number;
+  read(piece: Blob, name: string, schema: FeatureSchema, options: PieceOptions): Promise<ReadSplitResult>;
+}
+
+export interface PieceOptions {
+  skipBadRecords: boolean;
+  /** Which of the `concurrency` readers reads it (its pieces come one after another in the split). */
+  worker: number;
+  /** Bytes read and records decoded in the piece so far. */
+  onProgress?: (bytesRead: number, records: number) => void;
+}
+
+/** Splits smaller than this are read in one piece: a worker round trip costs more than it saves. */
+export const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
+/** Each reader's share of a split is at least this large. */
+export const MIN_SHARE_BYTES = 2 * 1024 * 1024;
+/** Bytes read at a time while looking for a record's start. */
+const SCAN_BYTES = 64 * 1024;
+
+const u32 = (b: Uint8Array, at: number) =>
+  (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+
+async function bytesOf(blob: Blob, start: number, end: number): Promise<Uint8Array> {
+  return new Uint8Array(await blob.slice(start, Math.min(end, blob.size)).arrayBuffer());
+}
+
+/** The data length in the valid header at `bytes[at]`, or -1 when there is none there (or it is too long). */
+function headerLength(bytes: Uint8Array, at: number): number {
+  if (at + HEADER_BYTES > bytes.length || maskedCrc32c8(bytes, at) !== u32(bytes, at + 8)) return -1;
+  const hi = u32(bytes, at + 4);
+  const length = hi * 0x1_0000_0000 + u32(bytes, at);
+  return hi >= 0x20_0000 || length > DEFAULT_MAX_RECORD_BYTES ? -1 : length;
+}
+
+/**
+ * The offset of the first record start in `blob` at or after `from` and before `before`, or -1: a valid header whose
+ * record ends at the end of the blob or on another valid header.
+ */
+export async function recordStartAfter(blob: Blob, from: number, before: number): Promise<number> {
+  for (let pos = from; pos < before; pos += SCAN_BYTES) {
+    const bytes = await bytesOf(blob, pos, pos + SCAN_BYTES + HEADER_BYTES);
+    const last = Math.min(SCAN_BYTES, before - pos, bytes.length - HEADER_BYTES + 1);
+    for (let p = 0; p < last; p++) {
+      const length = headerLength(bytes, p);
+      if (length < 0) continue;
+      const next = pos + p + HEADER_BYTES + length + FOOTER_BYTES;
+      if (next === blob.size) return pos + p;
+      if (next + HEADER_BYTES > blob.size) continue;
+      const inWindow = next - pos + HEADER_BYTES <= bytes.length;
+      const ok = inWindow
+        ? headerLength(bytes, next - pos) >= 0
+        : hasRecordHeader(await bytesOf(blob, next, next + HEADER_BYTES));
+      if (ok) return pos + p;
+    }
+  }
+  return -1;
+}
+
+interface Piece {
+  file: number;
+  start: number;
+  end: number;
+  /** Offset of `start` in the split's bytes (the files one after another). */
+  at: number;
+}
+
+/**
+ * Cuts the files into pieces at record starts near the given offsets in the split's bytes (the files one after
+ * another), and at the files' ends. A cut with no record start before the next one is left out.
+ */
+async function cutPieces(files: Blob[], cuts: number[]): Promise<Piece[]> {
+  const pieces: Piece[] = [];
+  let fileAt = 0;
+  for (const [file, blob] of files.entries()) {
+    let start = 0;
+    const inside = cuts.map((c) => c - fileAt).filter((c) => c > 0 && c < blob.size);
+    for (const [k, cut] of inside.entries()) {
+      if (cut <= start) continue;
+      const at = await recordStartAfter(blob, cut, inside[k + 1] ?? blob.size);
+      if (at < 0) continue;
+      pieces.push({ file, start, end: at, at: fileAt + start });
+      start = at;
+    }
+    pieces.push({ file, start, end: blob.size, at: fileAt + start });
+    fileAt += blob.size;
+  }
+  return pieces;
+}
+
+/** The split's schema and features from its first record, or null if the first file does not start with one. */
+async function firstRecord(
+  files: Blob[],
+  names: string[],
+  opts: ReadSplitOptions,
+): Promise<{ schema: FeatureSchema; features: ReturnType<typeof listFeatures> } | null> {
+  const head = await bytesOf(files[0], 0, SCAN_BYTES);
+  const length = headerLength(head, 0);
+  if (length < 0) return null;
+  const end = HEADER_BYTES + length;
+  const bytes = end <= head.length ? head : await bytesOf(files[0], 0, end);
+  if (bytes.length < end) return null;
+  const data = bytes.subarray(HEADER_BYTES, end);
+  const schema = detectSchema(data, names[0], 0, 0, opts.schema);
+  return { schema, features: listFeatures(data, { file: names[0], record: 0, offset: 0 }) };
+}
+
+/**
+ * `readSplit` with the split cut in pieces read at once: the first share here, straight into the split's storage,
+ * the rest by `reader`'s workers, appended in order. Same result, same errors (see the module comment); falls back
+ * to one `readSplit` where pieces cannot help.
+ */
+export async function readSplitParallel(
+  files: Blob[],
+  opts: ReadSplitOptions,
+  reader: PieceReader,
+): Promise<ReadSplitResult> {
+  const sequential = () => readSplit(files, opts);
+  const total = files.reduce((n, f) => n + f.size, 0);
+  // What is stored never exceeds the files' bytes by much (a pixel takes at least one byte in a file): the pieces
+  // from the workers are held until appended, which must fit in the budget as well.
+  const fits = opts.maxBytes === undefined || 2.1 * total <= opts.maxBytes;
+  if (reader.concurrency < 1 || total < PARALLEL_FROM_BYTES || !fits || files.some((f) => f.size === 0)) {
+    return sequential();
+  }
+  const names = files.map((f, i) => (f as File).name || `file ${i + 1}`);
+  let pieces: Piece[];
+  let first: Awaited<ReturnType<typeof firstRecord>>;
+  // One share of the split's bytes per reader, this worker's first: the workers get theirs at once, so none waits
+  // for this one to hand out the next piece.
+  const workers = Math.min(reader.concurrency, Math.floor(total / MIN_SHARE_BYTES) - 1);
+  if (workers < 1) return sequential();
+  const share = Math.ceil(total / (workers + 1));
+  try {
+    // Every file must start with a record header: a compressed (or foreign) file is read the one way.
+    for (const f of files) if (!hasRecordHeader(await bytesOf(f, 0, HEADER_BYTES))) return sequential();
+    first = await firstRecord(files, names, opts);
+    if (!first || first.schema.imageKind === 'encoded') return sequential();
+    pieces = await cutPieces(
+      files,
+      Array.from({ length: workers }, (_, k) => (k + 1) * share),
+    );
+  } catch {
+    return sequential();
+  }
+  /** The reader of a piece: 0 is this worker, k the pool's worker k − 1. */
+  const readerOf = (p: Piece) => Math.min(workers, Math.floor(p.at / share));
+  const mine = pieces.filter((p) => readerOf(p) === 0);
+  const theirs = pieces.filter((p) => readerOf(p) > 0);
+  if (theirs.length === 0) return sequential();
+  const { schema, features } = first;
+
+  const done = { bytes: pieces.map(() => 0), records: pieces.map(() => 0) };
+  const progress = (i: number) => (bytes: number, records: number) => {
+    done.bytes[i] = bytes;
+    done.records[i] = records;
+    if (!opts.onProgress) return;
+    const file = pieces[i].file;
+    const p: ReadProgress = { file: names[file], bytesRead: 0, bytesTotal: files[file].size, records: 0 };
+    pieces.forEach((q, k) => {
+      if (q.file !== file) return;
+      p.bytesRead += done.bytes[k];
+      p.records += done.records[k];
+    });
+    opts.onProgress(p);
+  };
+  const slice = (p: Piece) => files[p.file].slice(p.start, p.end);
+  const skipBadRecords = opts.skipBadRecords ?? false;
+
+  let failed = false;
+  const results = theirs.map((piece) =>
+    reader
+      .read(slice(piece), names[piece.file], schema, {
+        skipBadRecords,
+        worker: readerOf(piece) - 1,
+        onProgress: progress(pieces.indexOf(piece)),
+      })
+      .catch(() => {
+        failed = true;
+        return null;
+      }),
+  );
+
+  /** Records per file, from this worker's pieces and then the workers'. */
+  const perFile = files.map(() => 0);
+  let own: Awaited<ReturnType<typeof readSplitInto>> | null = null;
+  let skipped = 0;
+  try {
+    for (const piece of mine) {
+      if (failed) break;
+      const before = own?.builder.size ?? 0;
+      const onProgress = progress(pieces.indexOf(piece));
+      own = await readSplitInto([new File([slice(piece)], names[piece.file])], {
+        knownSchema: schema,
+        skipBadRecords,
+        storageFor: total,
+        into: own?.builder,
+        signal: opts.signal,
+        onProgress: (p) => onProgress(p.bytesRead, p.records),
+      });
+      skipped += own.skipped;
+      perFile[piece.file] += own.builder.size - before;
+    }
+  } catch {
+    failed = true;
+  }
+  const theirResults = await Promise.all(results);
+  opts.signal?.throwIfAborted();
+  if (failed || !own) return sequential();
+
+  // Join: the workers' records after this worker's, in file order. A file without records is an error, which the
+  // one-way read words.
+  const { builder } = own;
+  try {
+    for (const [k, r] of (theirResults as ReadSplitResult[]).entries()) {
+      builder.append(r);
+      skipped += r.skipped;
+      perFile[theirs[k].file] += r.count;
+    }
+  } catch {
+    return sequential();
+  }
+  if (perFile.some((n) => n === 0)) return sequential();
+  return {
+    ...builder.finish(),
+    skipped,
+    files: files.map((f, i) => ({ name: names[i], bytes: f.size, records: perFile[i] })),
+    features,
+  };
+}
