@@ -149,4 +149,24 @@ describe('Import model', () => {
     const options = await byName(page, 'combobox', 'Model').locator('option').allTextContents();
     expect(options.filter((o) => o.startsWith('Imported'))).toEqual(['Imported TinyMLP']);
   });
+
+  test('Delete takes an imported model out of Model, also after a reload; the presets stay', async () => {
+    const { page } = s;
+    const model = byName(page, 'combobox', 'Model');
+    await model.selectOption('Imported TinyMLP');
+    const imported = page.getByRole('list', { name: 'Imported models' });
+    expect(await imported.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringContaining('Imported TinyMLP'),
+    ]);
+    await byName(page, 'button', 'Delete Imported TinyMLP').click();
+    await waitForStatus(page, /Deleted the imported model Imported TinyMLP/);
+    expect(await model.locator('option').allTextContents()).not.toContain('Imported TinyMLP');
+    expect(await model.inputValue()).toBe('LogisticModel');
+    expect(await imported.count()).toBe(0);
+    await page.reload();
+    await page.getByText(/^Backend: webgpu/).waitFor({ timeout: 60_000 });
+    await expect.poll(() => model.locator('option').allTextContents()).toContain('LogisticModel');
+    expect(await model.locator('option').allTextContents()).not.toContain('Imported TinyMLP');
+    expect(await page.getByRole('list', { name: 'Imported models' }).count()).toBe(0);
+  });
 });

@@ -2,7 +2,7 @@
  * The page's view of what is saved (issue 6): runs, checkpoints, storage use, imported models. The database lives in
  * the worker; this class asks it for listings (records without their weights) and hears when they change.
  */
-import type { TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../ml/config';
 import { downloadBlob } from '../store/download';
 import { WAITING_FOR_OTHER_TAB } from '../store/db';
 import { watchConnection } from '../store/models';
@@ -208,6 +208,17 @@ export class PersistState {
           ? m.imported_with_weights({ name: r.name, step: r.step })
           : m.imported_without_weights({ name: r.name }),
       );
+    });
+  }
+
+  /** Deletes an imported model; `Model` falls back to the default if it was chosen. */
+  deleteImported(name: string): Promise<void> {
+    return this.#job(m.could_not_delete_model({ name }), async () => {
+      await this.#remote().deleteImportedModel(name);
+      this.importedModels = this.importedModels.filter((n) => n !== name);
+      if (this.#app.config.model === name)
+        this.#app.config = { ...this.#app.config, model: DEFAULT_TRAIN_CONFIG.model };
+      this.#note(m.deleted_imported_model({ name }));
     });
   }
 

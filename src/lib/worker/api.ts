@@ -670,6 +670,12 @@ export const api = {
     return { name: r.name, withWeights: r.withWeights, step: r.state.globalStep, config: r.config };
   },
 
+  /** Deletes an imported model from the library (IndexedDB and `Model`); the current model, if it is that one, stays. */
+  async deleteImportedModel(name: string): Promise<void> {
+    checkIdle('delete a model');
+    await persist.deleteImportedModel(name);
+  },
+
   memory(): { numTensors: number; numBytes: number } {
     const m = tf.memory();
     return { numTensors: m.numTensors, numBytes: m.numBytes };

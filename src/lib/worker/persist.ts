@@ -654,6 +654,16 @@ export async function importModel(
   return { name, state, config, withWeights: parsed.weights !== null };
 }
 
+/** Forgets an imported model: its saved files and its name in `Model`. A model in use stays in use until replaced. */
+export async function deleteImportedModel(name: string): Promise<void> {
+  await queue(async () => {
+    await store.deleteImported(await db(), name);
+    imported.delete(name);
+    importedSaved.delete(name);
+    notifyChange();
+  });
+}
+
 /** A fresh copy of an imported model (its uploaded weights, or fresh ones), for `Train` with start_new_model on. */
 export async function buildImported(name: string): Promise<BuiltModel | null> {
   const p = await importedModel(name);
