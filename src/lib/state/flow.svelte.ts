@@ -51,55 +51,38 @@ export type FlowInput = Pick<
   | 'predictions'
 >;
 
+/** A step's state from what is true of it, the first that holds winning. */
+function stateOf(running: boolean, failed: boolean, done: boolean, ready: boolean): StepState {
+  if (running) return 'running';
+  if (failed) return 'error';
+  if (done) return 'done';
+  return ready ? 'ready' : 'empty';
+}
+
 /** Each step's state, from the page state (pure: the class below derives it). */
 export function stepStates(app: FlowInput): Record<StepId, StepState> {
-  const data: StepState =
-    app.job === 'loading'
-      ? 'running'
-      : app.failed === 'data'
-        ? 'error'
-        : app.splits.train?.hasLabels
-          ? 'done'
-          : Object.keys(app.splits).length
-            ? 'ready'
-            : 'empty';
+  const data = stateOf(
+    app.job === 'loading',
+    app.failed === 'data',
+    !!app.splits.train?.hasLabels,
+    Object.keys(app.splits).length > 0,
+  );
   const model: StepState = !app.splits.train
     ? 'empty'
-    : Object.keys(app.configProblems).length
-      ? 'error'
-      : app.hasModel
-        ? 'done'
-        : 'ready';
-  const train: StepState =
-    app.phase !== 'idle'
-      ? 'running'
-      : app.failed === 'train'
-        ? 'error'
-        : app.hasModel
-          ? 'done'
-          : app.canTrain
-            ? 'ready'
-            : 'empty';
-  const evaluate: StepState =
-    app.job === 'evaluating'
-      ? 'running'
-      : app.failed === 'evaluate'
-        ? 'error'
-        : app.evaluation
-          ? 'done'
-          : app.canEvaluate
-            ? 'ready'
-            : 'empty';
-  const predict: StepState =
-    app.job === 'predicting'
-      ? 'running'
-      : app.failed === 'predict'
-        ? 'error'
-        : app.predictions
-          ? 'done'
-          : app.canPredict
-            ? 'ready'
-            : 'empty';
+    : stateOf(false, Object.keys(app.configProblems).length > 0, app.hasModel, true);
+  const train = stateOf(app.phase !== 'idle', app.failed === 'train', app.hasModel, app.canTrain);
+  const evaluate = stateOf(
+    app.job === 'evaluating',
+    app.failed === 'evaluate',
+    !!app.evaluation,
+    app.canEvaluate,
+  );
+  const predict = stateOf(
+    app.job === 'predicting',
+    app.failed === 'predict',
+    !!app.predictions,
+    app.canPredict,
+  );
   return { data, model, train, evaluate, predict };
 }
 
