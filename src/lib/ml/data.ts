@@ -3,6 +3,7 @@
  * `image * (1 / 255)`), labels as one-hot float32, so a training step only gathers rows by index on the GPU.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { DecodedSplit } from '../tfrecord';
 
 export interface HostSplit {
   count: number;
@@ -57,6 +58,21 @@ export function toDevice(split: HostSplit): DeviceSplit {
       y?.dispose();
     },
   };
+}
+
+/** A decoded split (what the TFRecord reader gives) on the device, its labels one-hot over `numClasses`. */
+export function decodedToDevice(
+  split: Pick<DecodedSplit, 'count' | 'images' | 'labels' | 'schema'>,
+  numClasses: number,
+): DeviceSplit {
+  const { schema } = split;
+  return toDevice({
+    count: split.count,
+    images: split.images,
+    labels: split.labels,
+    shape: [schema.height, schema.width, schema.depth],
+    numClasses,
+  });
 }
 
 /** Rows `indices` of the split as a batch shaped for the model, [n, h, w, d]. Call inside tf.tidy. */

@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { cannotTrainOn, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
 import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../ml/config';
-import { toDevice, type DeviceSplit } from '../ml/data';
+import { decodedToDevice, type DeviceSplit } from '../ml/data';
 import type { ModelDefinition } from '../models/spec';
 import { assertTrainable, definitionFor, definitionKey, trainProblem, useDefinition } from './models';
 import * as persist from './persist';
@@ -206,14 +206,7 @@ function deviceSplit(split: SplitName, classes: number): DeviceSplit {
   if (existing && existing.numClasses === classes) return existing;
   existing?.dispose();
   if (split === 'train') dropPacked();
-  const { schema } = h;
-  const made = toDevice({
-    count: h.count,
-    images: h.images,
-    labels: h.labels,
-    shape: [schema.height, schema.width, schema.depth],
-    numClasses: classes,
-  });
+  const made = decodedToDevice(h, classes);
   device[split] = made;
   return made;
 }
