@@ -1,12 +1,14 @@
 /**
- * One split read by several readers at once (the worker's pool of parse workers: one per core). TFRecord files can be
- * cut between records without an index: a record starts where 12 bytes hold a length whose masked CRC32C follows
- * it, and the record that length ends on starts with such a header too (or the file ends there). A false start would
- * need two 32-bit CRCs to match by chance.
+ * One split read by several readers at once: the caller (the training worker) and a pool of parse workers, one per
+ * other core. TFRecord files can be cut between records without an index: a record starts where 12 bytes hold a
+ * length whose masked CRC32C follows it, and the record that length ends on starts with such a header too (or the
+ * file ends there). A false start would need two 32-bit CRCs to match by chance.
  *
- * Each uncompressed file is cut into pieces at such starts; each piece is read by `readSplit` with the schema of the
- * split's first record, and the pieces are joined in file order. GZIP/zlib files (a stream cannot be entered in the
- * middle), encoded images (decoded where an OffscreenCanvas is) and small splits are read in one piece.
+ * The split's bytes (its files one after another) are cut into one share per reader at such starts (and at the files'
+ * ends). Every reader decodes with the schema of the split's first record. The caller reads the first share straight
+ * into the split's storage, sized for the whole split; the workers read theirs at the same time, and their records are
+ * appended after it in order. GZIP/zlib files (a stream cannot be entered in the middle), encoded images (decoded
+ * where an OffscreenCanvas is) and small splits are read the one way, by `readSplit`.
  *
  * Errors: a piece knows its records' offsets but not their index in the file. So when any piece fails, or anything
  * looks wrong, the split is read again by one `readSplit`, which reports the first problem exactly as it always does
