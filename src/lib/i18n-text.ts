@@ -72,7 +72,17 @@ export function textOf(e: unknown): UserText | null {
   return isUserText(t) ? t : null;
 }
 
-/** What to show of an error: its structured text if it has one, else its message. */
+/** What to show of an error (or of a text given as the cause): its structured text if it has one, else its message. */
 export function shownError(e: unknown): UserText | string {
+  if (isUserText(e) || typeof e === 'string') return e;
   return textOf(e) ?? (e instanceof Error ? e.message : String(e));
+}
+
+/** Several texts as one, separated by a space (sentences), or by a semicolon (`'text_list'`: items of a list). */
+export function joinTexts(
+  texts: readonly UserText[],
+  how: 'text_join' | 'text_list' = 'text_join',
+): UserText {
+  if (texts.length === 0) throw new RangeError('joinTexts: nothing to join');
+  return texts.reduce((first, rest) => text(how, { first, rest }));
 }

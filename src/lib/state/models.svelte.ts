@@ -27,6 +27,7 @@ import {
 import { downloadText } from '../store/download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
+import { shownError, type UserText } from '../i18n-text';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
 export interface ModelData {
@@ -64,7 +65,7 @@ export class ModelLibrary {
   draftResolved = $derived(resolveModel(this.draft, this.data.inputShape, this.data.numClasses));
   draftNameProblem = $derived.by(() => this.#nameProblem(this.draft.name));
 
-  #check: (def: ModelDefinition | null, name: string, data: ModelData) => Promise<string | null>;
+  #check: (def: ModelDefinition | null, name: string, data: ModelData) => Promise<UserText | null>;
 
   constructor(
     data: () => ModelData,
@@ -73,7 +74,7 @@ export class ModelLibrary {
       def: ModelDefinition | null,
       name: string,
       data: ModelData,
-    ) => Promise<string | null> = async () => null,
+    ) => Promise<UserText | null> = async () => null,
   ) {
     this.#data = data;
     this.#fail = fail;
@@ -84,11 +85,11 @@ export class ModelLibrary {
    * Why the backend in use cannot train `name` on the loaded data (a missing kernel, a layer that does not fit), or
    * null; asked of the worker so the answer comes before Train is pressed.
    */
-  async trainProblem(name: string): Promise<string | null> {
+  async trainProblem(name: string): Promise<UserText | string | null> {
     try {
       return await this.#check(this.definitionToTrain(name), name, $state.snapshot(this.data) as ModelData);
     } catch (e) {
-      return (e as Error).message;
+      return shownError(e);
     }
   }
 
