@@ -146,13 +146,13 @@ describe('errors across Comlink', () => {
     installErrorTransfer();
     const { port1, port2 } = new MessageChannel();
     const api = {
-      read(): never {
+      read(): void {
         throw new TFRecordError('data-crc', text('tf_data_crc'), 'train.tfrecords', 3, 2868);
       },
-      busy(): never {
+      busy(): void {
         throw new TextError('StateError', text('worker_busy', { action: text('act_load_data') }));
       },
-      plain(): never {
+      plain(): void {
         throw new Error('plain');
       },
     };
