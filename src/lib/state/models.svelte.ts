@@ -14,7 +14,7 @@ import {
 } from '../models/presets';
 import {
   definition,
-  nameProblem,
+  nameProblemText,
   newLayer,
   parseDefinition,
   resolveModel,
@@ -27,7 +27,7 @@ import {
 import { downloadText } from '../store/download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
-import { shownError, type UserText } from '../i18n-text';
+import { joinTexts, shownError, text, type UserText } from '../i18n-text';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
 export interface ModelData {
@@ -93,10 +93,10 @@ export class ModelLibrary {
     }
   }
 
-  #nameProblem(name: string): string | null {
-    const p = nameProblem(name);
+  #nameProblem(name: string): UserText | null {
+    const p = nameProblemText(name);
     if (p) return p;
-    if (isPreset(name)) return m.name_is_preset({ name });
+    if (isPreset(name)) return text('name_is_preset', { name });
     return null;
   }
 
@@ -179,9 +179,9 @@ export class ModelLibrary {
   /** Saves the draft under its name; refused, with the reason in the alert, when the name or any layer is invalid. */
   async save(): Promise<boolean> {
     const def = $state.snapshot(this.draft) as ModelDefinition;
-    const problems = [this.draftNameProblem, ...this.draftResolved.errors].filter((p): p is string => !!p);
+    const problems = [this.draftNameProblem, ...this.draftResolved.errors].filter((p) => p !== null);
     if (problems.length) {
-      this.#fail(m.cannot_save_model({ name: def.name }), problems.join(' '));
+      this.#fail(m.cannot_save_model({ name: def.name }), joinTexts(problems));
       return false;
     }
     try {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { missingKernelsText } from '../ml/capability';
-import { english, text, TextError, type UserText } from '../i18n-text';
+import { english, joinTexts, text, TextError, type UserText } from '../i18n-text';
 import { LOGISTIC_MODEL, logisticDefinition } from '../models/presets';
 import { resolveModel, type ModelDefinition, type Shape } from '../models/spec';
 
@@ -43,7 +43,7 @@ export function trainProblemText(
   backend: string = tf.getBackend(),
 ): UserText | null {
   const resolved = resolveModel(def ?? { ...logisticDefinition(), name }, inputShape, numClasses);
-  if (!resolved.ok) return text('model_cannot_build', { name, errors: resolved.errors.join(' ') });
+  if (!resolved.ok) return text('model_cannot_build', { name, errors: joinTexts(resolved.errors) });
   return missingKernelsText(resolved, backend);
 }
 

@@ -31,13 +31,13 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Message keys the code names as texts: `text('key'`, and the key tables (`'act_…'`, `ROLE_TEXT`). */
+/** Message keys the code names as texts: `text('key'`, and the key tables (`'act_…'`, `ROLE_TEXT`, `FIELD_TEXT`). */
 function keysUsed(): string[] {
   const keys = new Set<string>();
   for (const file of sources(join(root, 'src'))) {
     const src = readFileSync(file, 'utf8');
     for (const [, k] of src.matchAll(/\btext\(\s*'(\w+)'/g)) keys.add(k);
-    for (const [, k] of src.matchAll(/'((?:act|tf_role)_\w+)'/g)) keys.add(k);
+    for (const [, k] of src.matchAll(/'((?:act|tf_role|field)_\w+)'/g)) keys.add(k);
   }
   return [...keys].sort();
 }
@@ -47,10 +47,14 @@ const ARRANGING = new Set([
   'text_join',
   'text_list',
   'text_raw',
+  'text_sentence',
   'store_write_failed',
   'tf_in_file',
   'tf_with_hint',
   'tf_role_id',
+  'def_problems',
+  'spec_layer_error',
+  'spec_layer_problem',
 ]);
 
 describe('catalog texts used by the code', () => {
