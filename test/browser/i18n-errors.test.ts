@@ -120,4 +120,19 @@ describe('worker errors in the page language', () => {
       await setBudget(null);
     }
   });
+
+  test("a preset's description comes from the catalogs and follows a switch", async () => {
+    const { page } = s;
+    await page.getByRole('combobox', { name: ko.language, exact: true }).selectOption('ko');
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('ko');
+    const model = page.getByRole('combobox', { name: ko.model, exact: true });
+    await model.selectOption('LeNetModel');
+    await page.getByText(ko.preset_lenet, { exact: true }).waitFor();
+    await page.getByRole('combobox', { name: ko.language, exact: true }).selectOption('en');
+    await page
+      .getByText('LeNet-5: conv 6@5×5, pool, conv 16@5×5, pool, dense 120, dense 84.', { exact: true })
+      .waitFor();
+    expect(await page.getByText(ko.preset_lenet, { exact: true }).count()).toBe(0);
+    await page.getByRole('combobox', { name: 'Model', exact: true }).selectOption('LogisticModel');
+  });
 });

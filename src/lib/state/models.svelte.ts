@@ -48,7 +48,7 @@ const STARTER_LAYERS: LayerSpec[] = [
 
 export class ModelLibrary {
   #data: () => ModelData;
-  #fail: (what: string, e: unknown) => void;
+  #fail: (what: () => string, e: unknown) => void;
 
   /** Saved custom definitions, sorted by name. */
   custom = $state.raw<ModelDefinition[]>([]);
@@ -69,7 +69,7 @@ export class ModelLibrary {
 
   constructor(
     data: () => ModelData,
-    fail: (what: string, e: unknown) => void,
+    fail: (what: () => string, e: unknown) => void,
     check: (
       def: ModelDefinition | null,
       name: string,
@@ -105,10 +105,10 @@ export class ModelLibrary {
     try {
       const { definitions, skipped } = await loadDefinitions();
       this.custom = definitions;
-      if (skipped.length && tries === LEGACY_READS) this.#fail(m.saved_models_skipped(), skipped.join(' '));
+      if (skipped.length && tries === LEGACY_READS) this.#fail(m.saved_models_skipped, skipped.join(' '));
       if (tries > 0 && (await legacyModelsPending())) setTimeout(() => void this.load(tries - 1), 1000);
     } catch (e) {
-      this.#fail(m.saved_models_unreadable(), e);
+      this.#fail(m.saved_models_unreadable, e);
     }
   }
 
@@ -181,7 +181,7 @@ export class ModelLibrary {
     const def = $state.snapshot(this.draft) as ModelDefinition;
     const problems = [this.draftNameProblem, ...this.draftResolved.errors].filter((p) => p !== null);
     if (problems.length) {
-      this.#fail(m.cannot_save_model({ name: def.name }), joinTexts(problems));
+      this.#fail(() => m.cannot_save_model({ name: def.name }), joinTexts(problems));
       return false;
     }
     try {
@@ -192,7 +192,7 @@ export class ModelLibrary {
       this.notice = m.notice_saved({ name: def.name });
       return true;
     } catch (e) {
-      this.#fail(m.could_not_save_model({ name: def.name }), e);
+      this.#fail(() => m.could_not_save_model({ name: def.name }), e);
       return false;
     }
   }
@@ -203,7 +203,7 @@ export class ModelLibrary {
       this.custom = this.custom.filter((d) => d.name !== name);
       this.notice = m.notice_deleted({ name });
     } catch (e) {
-      this.#fail(m.could_not_delete_model({ name }), e);
+      this.#fail(() => m.could_not_delete_model({ name }), e);
     }
   }
 
@@ -224,7 +224,7 @@ export class ModelLibrary {
       this.draft = parseDefinition(await file.text(), file.name);
       this.notice = m.notice_imported({ name: this.draft.name, file: file.name });
     } catch (e) {
-      this.#fail(m.could_not_import_definition(), e);
+      this.#fail(m.could_not_import_definition, e);
     }
   }
 }
