@@ -5,8 +5,13 @@
  *
  * An error that carries one keeps a complete English `message` (console, logs, unit tests) rendered from the English
  * catalog, so the wording lives once, in messages/en.json.
+ *
+ * Wording a text by its key needs every message of the catalogs, so this module does not import them: the worker
+ * (and the tests' setup) install them at start (./i18n-catalog.ts), the page loads them in a chunk of their own just
+ * after it starts (state/i18n.svelte.ts), keeping them out of the bundle the page needs to become interactive.
  */
-import { m } from '../paraglide/messages.js';
+import type { m } from '../paraglide/messages.js';
+import { getLocale } from '../paraglide/runtime.js';
 
 export type MessageKey = keyof typeof m;
 export type TextLocale = 'en' | 'ko';
@@ -23,6 +28,13 @@ export type TextParams<K extends MessageKey> = { [P in keyof Inputs<K>]: TextPar
 
 type Render = (inputs: Record<string, string | number>, options: { locale?: TextLocale }) => string;
 
+let catalog: Readonly<Record<string, unknown>> | null = null;
+
+/** Makes every message of the catalogs available to renderText (the compiled `m` of paraglide). */
+export function installCatalog(messages: Readonly<Record<string, unknown>>): void {
+  catalog = messages;
+}
+
 /** A text of message `key` (checked against the catalogs) with its parameters. */
 export function text<K extends MessageKey>(
   key: K,
@@ -36,21 +48,25 @@ export function isUserText(v: unknown): v is UserText {
     typeof v === 'object' &&
     v !== null &&
     typeof (v as UserText).key === 'string' &&
-    Object.hasOwn(m, (v as UserText).key) &&
+    /^\w+$/.test((v as UserText).key) &&
     typeof (v as UserText).params === 'object'
   );
 }
 
 /**
  * The text worded in `locale` (the page's current language when left out). A plain string (text made before this
- * module, or by a library) is shown as it is.
+ * module, or by a library) is shown as it is. Before the catalogs are installed (the page's first moments), the key
+ * and parameters stand in; the page words it again once they are (see state/i18n.svelte.ts).
  */
 export function renderText(t: UserText | string, locale?: TextLocale): string {
   if (typeof t === 'string') return t;
+  // Asked first, also when there is no catalog yet: on the page this is what makes a rendering follow the language.
+  const loc = locale ?? (getLocale() as TextLocale);
   const params: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(t.params))
-    params[name] = typeof value === 'object' ? renderText(value, locale) : value;
-  return (m[t.key] as unknown as Render)(params, locale ? { locale } : {});
+    params[name] = typeof value === 'object' ? renderText(value, loc) : value;
+  const render = catalog && Object.hasOwn(catalog, t.key) ? (catalog[t.key] as Render) : null;
+  return render ? render(params, { locale: loc }) : `${t.key} ${JSON.stringify(params)}`;
 }
 
 /** The English wording, for an error's `message`. */
