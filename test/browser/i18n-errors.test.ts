@@ -128,6 +128,11 @@ describe('worker errors in the page language', () => {
     const model = page.getByRole('combobox', { name: ko.model, exact: true });
     await model.selectOption('LeNetModel');
     await page.getByText(ko.preset_lenet, { exact: true }).waitFor();
+    // The layer table's notes ("added: the output layer…") are catalog texts too: worded, never a bare key.
+    await expect
+      .poll(() => page.locator('main').textContent())
+      .toContain('클래스마다 확률 하나를 내는 출력층');
+    expect(await page.locator('body').textContent()).not.toMatch(/\b(spec|tf|worker|field)_\w+ \{/);
     await page.getByRole('combobox', { name: ko.language, exact: true }).selectOption('en');
     await page
       .getByText('LeNet-5: conv 6@5×5, pool, conv 16@5×5, pool, dense 120, dense 84.', { exact: true })
