@@ -8,6 +8,7 @@
  * Both decode every record; each is checked to give the same count, labels and pixel sum. A warm-up round each, then
  * ROUNDS alternating rounds; the median is reported.
  */
+import '../src/lib/i18n-catalog'; // errors worded from the catalogs, as in the app's worker
 import protobuf from 'protobufjs/light';
 import { readSplit } from '../src/lib/tfrecord';
 import { maskedCrc32c } from '../src/lib/tfrecord/crc32c';
