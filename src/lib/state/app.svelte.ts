@@ -74,15 +74,16 @@ export class AppState {
    * The failure shown in the alert, kept structured (what failed, and the error's catalog text when it has one) so
    * that it follows a later language switch; `error` is its wording in the page's current language.
    */
-  #failure = $state.raw<{ what: string | (() => string); cause: UserText | string } | null>(null);
+  #failure = $state.raw<{ what: string | (() => string); cause: UserText | string | null } | null>(null);
   get error(): string | null {
     const f = this.#failure;
     if (!f) return null;
-    return `${typeof f.what === 'string' ? f.what : f.what()}: ${renderText(f.cause)}`;
+    const what = typeof f.what === 'string' ? f.what : f.what();
+    return f.cause === null ? what : `${what}: ${renderText(f.cause)}`;
   }
-  /** Only clearing: failures come in through `fail`. */
-  set error(none: null) {
-    this.#failure = none;
+  /** Clears the alert, or shows a message already worded (failures with a cause come in through `fail`). */
+  set error(message: string | null) {
+    this.#failure = message === null ? null : { what: message, cause: null };
   }
   /** Set when the worker died or lost its GPU: the page offers a restart. */
   workerLost = $state.raw<UserText | string | null>(null);
