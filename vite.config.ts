@@ -96,6 +96,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/setup-catalog.ts'],
         },
       },
       {
@@ -103,6 +104,7 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/setup-catalog.ts'],
           globalSetup: ['test/browser/global-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 120_000,

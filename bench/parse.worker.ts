@@ -11,6 +11,7 @@
  * Ours is measured twice: as the app reads a split (`readSplitParallel`: the file cut at record starts, this worker
  * reading the first share and one parse worker per other core the rest) and on this one worker alone (`readSplit`).
  */
+import '../src/lib/i18n-catalog'; // errors worded from the catalogs, as in the app's worker
 import protobuf from 'protobufjs/light';
 import { readSplit } from '../src/lib/tfrecord';
 import { readSplitParallel } from '../src/lib/tfrecord/parallel';

@@ -4,6 +4,7 @@
  * webgl, wasm, cpu), next to tfjs's own `model.fit` on webgpu measured in the same run. Each figure is the best of the
  * timed epochs after one warm-up epoch (shader compilation, uploads); the GPU is drained before the clock stops.
  */
+import '../src/lib/i18n-catalog'; // errors worded from the catalogs, as in the app's worker
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/lib/ml/backend';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/ml/config';

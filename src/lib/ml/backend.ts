@@ -10,6 +10,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 
+import { english, isUserText, joinTexts, text, TextError, type UserText } from '../i18n-text';
+
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /**
  * The automatic fallback order. wasm is not in it: it has no Conv2DBackpropFilter kernel, so it cannot train models
@@ -25,14 +27,17 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl,
 });
 
-/** Why a model cannot train on a backend, or null when it can. */
-export function cannotTrainOn(backend: BackendName, model: tf.LayersModel): string | null {
+/** Why a model cannot train on a backend (a catalog text), or null when it can. */
+export function cannotTrainOnText(backend: BackendName, model: tf.LayersModel): UserText | null {
   if (backend !== 'wasm') return null;
   const conv = model.layers.find((l) => /^(Conv|SeparableConv|DepthwiseConv)/.test(l.getClassName()));
-  return conv
-    ? `${model.name} has a convolution layer (${conv.name}), and the wasm backend cannot train those ` +
-        '(it has no Conv2DBackpropFilter kernel): choose webgpu, webgl or cpu.'
-    : null;
+  return conv ? text('backend_wasm_no_conv', { model: model.name, layer: conv.name }) : null;
+}
+
+/** cannotTrainOnText in English. */
+export function cannotTrainOn(backend: BackendName, model: tf.LayersModel): string | null {
+  const t = cannotTrainOnText(backend, model);
+  return t && english(t);
 }
 
 export interface BackendInfo {
@@ -42,16 +47,15 @@ export interface BackendInfo {
   adapter: string;
   /** True when the WebGPU adapter is a software one (SwiftShader or a fallback adapter). */
   softwareAdapter: boolean;
-  /** Why the preferred backend is not the one in use; null when it is. */
-  reason: string | null;
+  /** Why the preferred backend is not the one in use (a catalog text, worded on the page); null when it is. */
+  reason: UserText | null;
 }
 
-async function probeWebGPU(): Promise<{ adapter: string; software: boolean } | string> {
+async function probeWebGPU(): Promise<{ adapter: string; software: boolean } | UserText> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu)
-    return 'WebGPU is not available in this browser (navigator.gpu is missing; it needs a secure context).';
+  if (!gpu) return text('backend_no_webgpu');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return 'WebGPU found no GPU adapter.';
+  if (!adapter) return text('backend_no_adapter');
   const info = adapter.info;
   const described = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
   const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
@@ -62,20 +66,20 @@ async function probeWebGPU(): Promise<{ adapter: string; software: boolean } | s
 }
 
 export async function initBackend(preferred: BackendName = 'webgpu'): Promise<BackendInfo> {
-  const reasons: string[] = [];
+  const reasons: UserText[] = [];
   const order = [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)];
   for (const name of order) {
     let adapter = '';
     let software = false;
     if (name === 'webgpu') {
       const probe = await probeWebGPU();
-      if (typeof probe === 'string') {
+      if (isUserText(probe)) {
         reasons.push(probe);
         continue;
       }
       ({ adapter, software } = { adapter: probe.adapter, software: probe.software });
       if (!tf.findBackendFactory('webgpu')) {
-        reasons.push('The WebGPU backend did not register.');
+        reasons.push(text('backend_not_registered'));
         continue;
       }
     }
@@ -88,15 +92,14 @@ export async function initBackend(preferred: BackendName = 'webgpu'): Promise<Ba
           name,
           adapter,
           softwareAdapter: software,
-          reason: reasons.length ? reasons.join(' ') : null,
+          reason: reasons.length ? joinTexts(reasons) : null,
         };
       }
-      reasons.push(`The ${name} backend could not start.`);
+      reasons.push(text('backend_could_not_start', { name }));
     } catch (e) {
-      reasons.push(`The ${name} backend failed: ${(e as Error).message}`);
+      // tfjs's own reason stays in its words.
+      reasons.push(text('backend_failed', { name, error: (e as Error).message }));
     }
   }
-  throw Object.assign(new Error(`backend: no tfjs backend could start. ${reasons.join(' ')}`), {
-    name: 'BackendError',
-  });
+  throw new TextError('BackendError', text('backend_none_started', { reasons: joinTexts(reasons) }));
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedModel } from '../models/spec';
+import { english, joinTexts, text, type UserText } from '../i18n-text';
 
 /**
  * Kernels a training step of each layer runs (forward and backward), as tf.profile lists them for tfjs 4.22 on the
@@ -53,16 +54,32 @@ export function requiredKernels(model: ResolvedModel): Map<string, string[]> {
  * Null when `backend` registers every kernel training `model` needs; otherwise a plain sentence naming the missing
  * kernels, the layers that need them, and what to do.
  */
-export function missingKernelsMessage(
+export function missingKernelsText(
   model: ResolvedModel,
   backend: string,
   has: (kernel: string) => boolean = (k) => tf.getKernel(k, backend) !== undefined,
-): string | null {
+): UserText | null {
   const missing = [...requiredKernels(model)].filter(([k]) => !has(k));
   if (!missing.length) return null;
-  const list = missing.map(([k, who]) => `${k} (needed by ${[...new Set(who)].join(', ')})`).join('; ');
-  return (
-    `The ${backend} backend cannot train "${model.name}": it lacks the kernel${missing.length > 1 ? 's' : ''} ${list}. ` +
-    `Choose a model without those layers, or use a browser with WebGPU or WebGL.`
+  const list = joinTexts(
+    missing.map(([kernel, who]) =>
+      text('kernel_needed_by', { kernel, layers: [...new Set(who)].join(', ') }),
+    ),
+    'text_list',
   );
+  return text(missing.length > 1 ? 'kernels_missing_many' : 'kernels_missing_one', {
+    backend,
+    model: model.name,
+    list,
+  });
+}
+
+/** missingKernelsText in English. */
+export function missingKernelsMessage(
+  model: ResolvedModel,
+  backend: string,
+  has?: (kernel: string) => boolean,
+): string | null {
+  const t = missingKernelsText(model, backend, has);
+  return t && english(t);
 }

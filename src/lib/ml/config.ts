@@ -2,6 +2,8 @@
  * Training settings, named after train.py's flags (in comments) with the starter code's defaults.
  * One flat object, like nanoGPT's config: every field is a setting the user can change on the page.
  */
+import { english, text, type UserText } from '../i18n-text';
+
 /** The label losses of the starter code's losses.py. */
 export type LossName = 'CrossEntropyLoss' | 'SoftmaxLoss' | 'HingeLoss';
 
@@ -68,38 +70,39 @@ export function learningRateAt(config: TrainConfig, globalStep: number): number 
   return config.baseLearningRate * Math.pow(config.learningRateDecay, decays);
 }
 
-/** Plain-language problems with a config, one per field; empty when it can start a run. */
-export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainConfig, string>> {
-  const problems: Partial<Record<keyof TrainConfig, string>> = {};
+/** The problems with a config as catalog texts (worded on the page in its language), one per field; empty when it can start a run. */
+export function validateConfigText(config: TrainConfig): Partial<Record<keyof TrainConfig, UserText>> {
+  const problems: Partial<Record<keyof TrainConfig, UserText>> = {};
   const intIn = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
-  if (!intIn(config.batchSize, 1, 65536))
-    problems.batchSize = 'Batch size must be a whole number from 1 to 65536.';
+  if (!intIn(config.batchSize, 1, 65536)) problems.batchSize = text('problem_batch_size');
   if (!(
     Number.isFinite(config.baseLearningRate) &&
     config.baseLearningRate > 0 &&
     config.baseLearningRate <= 10
   ))
-    problems.baseLearningRate = 'Learning rate must be a number above 0 and at most 10.';
-  if (!intIn(config.numEpochs, 1, 10000))
-    problems.numEpochs = 'Epochs must be a whole number from 1 to 10000.';
+    problems.baseLearningRate = text('problem_learning_rate');
+  if (!intIn(config.numEpochs, 1, 10000)) problems.numEpochs = text('problem_epochs');
   if (config.maxSteps !== null && !intIn(config.maxSteps, 1, 1e9))
-    problems.maxSteps = 'Max steps must be a whole number of at least 1, or empty.';
+    problems.maxSteps = text('problem_max_steps');
   if (!(
     Number.isFinite(config.learningRateDecay) &&
     config.learningRateDecay > 0 &&
     config.learningRateDecay <= 1
   ))
-    problems.learningRateDecay = 'Learning-rate decay must be above 0 and at most 1.';
+    problems.learningRateDecay = text('problem_lr_decay');
   if (!(Number.isFinite(config.learningRateDecayExamples) && config.learningRateDecayExamples >= 1))
-    problems.learningRateDecayExamples = 'Decay examples must be at least 1.';
-  if (!Number.isFinite(config.clipGradientNorm))
-    problems.clipGradientNorm = 'Gradient clip norm must be a number.';
+    problems.learningRateDecayExamples = text('problem_decay_examples');
+  if (!Number.isFinite(config.clipGradientNorm)) problems.clipGradientNorm = text('problem_clip_norm');
   if (!(Number.isFinite(config.regularizationPenalty) && config.regularizationPenalty >= 0))
-    problems.regularizationPenalty = 'Regularization penalty must be 0 or more.';
-  if (!Number.isInteger(config.seed)) problems.seed = 'Seed must be a whole number.';
-  if (!intIn(config.evalEverySteps, 0, 1e9))
-    problems.evalEverySteps = 'Evaluate every N steps must be a whole number, 0 meaning every epoch.';
+    problems.regularizationPenalty = text('problem_regularization');
+  if (!Number.isInteger(config.seed)) problems.seed = text('problem_seed');
+  if (!intIn(config.evalEverySteps, 0, 1e9)) problems.evalEverySteps = text('problem_eval_every');
   return problems;
+}
+
+/** validateConfigText in English (logs, tests). */
+export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainConfig, string>> {
+  return Object.fromEntries(Object.entries(validateConfigText(config)).map(([f, t]) => [f, english(t)]));
 }
 
 /** The label losses of the starter code's losses.py, in the order the page lists them. */

@@ -13,6 +13,7 @@ import {
   type Size2,
 } from '../models/spec';
 import { deriveSeed } from './random';
+import { english } from '../i18n-text';
 
 export interface ModelSpec {
   /** The name shown in `Model`, as --model took it. */
@@ -127,7 +128,8 @@ function makeLayer(
  */
 export function buildFromDefinition(spec: ModelSpec, def: ModelDefinition): BuiltModel {
   const resolved = resolveModel(def, spec.inputShape, spec.numClasses);
-  if (!resolved.ok) throw modelError(`model "${def.name}" cannot be built: ${resolved.errors.join(' ')}`);
+  if (!resolved.ok)
+    throw modelError(`model "${def.name}" cannot be built: ${resolved.errors.map(english).join(' ')}`);
   const model = tf.sequential({ name: def.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' });
   const kernels: tf.LayerVariable[] = [];
   resolved.layers.forEach((l, i) => {

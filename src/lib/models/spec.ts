@@ -8,6 +8,8 @@
  * Flatten inserted in front of it, and the table says so. Shapes are channels-last, [height, width, channels].
  */
 
+import { english, joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
+
 export const FORMAT = 'pagetrain-model';
 export const FORMAT_VERSION = 1;
 
@@ -167,10 +169,10 @@ export interface ResolvedLayer {
   /** All weights (countParams), and the trainable ones (BatchNormalization's moving statistics are not). */
   params: number;
   trainableParams: number;
-  /** Plain-language problem with this layer; the model cannot be built while any layer has one. */
-  error: string | null;
-  /** Why pagetrain added this layer, for added ones. */
-  note: string | null;
+  /** Plain-language problem with this layer (a catalog text); the model cannot be built while any layer has one. */
+  error: UserText | null;
+  /** Why pagetrain added this layer, for added ones (a catalog text). */
+  note: UserText | null;
 }
 
 export interface ResolvedModel {
@@ -180,8 +182,8 @@ export interface ResolvedModel {
   layers: ResolvedLayer[];
   totalParams: number;
   trainableParams: number;
-  /** Every problem, each naming its layer; empty when the model can be built. */
-  errors: string[];
+  /** Every problem (catalog texts, `spec_layer_error` for one layer's), each naming its layer; empty when the model can be built. */
+  errors: UserText[];
   ok: boolean;
 }
 
@@ -196,30 +198,49 @@ function pair(v: Size2): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-function describeLayer(index: number | null, className: string): string {
-  return index === null ? className : `Layer ${index + 1} (${className})`;
+function describeLayer(index: number | null, className: string): UserText | string {
+  return index === null ? className : text('spec_layer', { n: index + 1, className });
+}
+
+/** The catalog key of each field's name (the English catalog holds `label`), for the page's language. */
+const FIELD_TEXT = {
+  units: 'field_units',
+  activation: 'field_activation',
+  useBias: 'field_bias',
+  filters: 'field_filters',
+  kernelSize: 'field_kernel_size',
+  strides: 'field_strides',
+  padding: 'field_padding',
+  poolSize: 'field_pool_size',
+  targetShape: 'field_target_shape',
+  rate: 'field_rate',
+  momentum: 'field_momentum',
+  epsilon: 'field_epsilon',
+} as const satisfies Record<string, MessageKey>;
+
+/** A field's name as a catalog text (the layer editor shows it in the page's language). */
+export function fieldText(f: FieldSpec): UserText | string {
+  const key = (FIELD_TEXT as Record<string, MessageKey>)[f.key];
+  return key ? text(key as 'field_units') : f.label;
 }
 
 /** Checks one config value against its field; returns a sentence without the layer prefix, or null. */
-function fieldProblem(f: FieldSpec, v: unknown): string | null {
+function fieldProblem(f: FieldSpec, v: unknown): UserText | null {
+  const field = fieldText(f);
   switch (f.kind) {
     case 'int': {
       const max = f.key === 'filters' ? LIMITS.filters : LIMITS.units;
-      return isInt(v) && v >= 1 && v <= max ? null : `${f.label} must be a whole number from 1 to ${max}`;
+      return isInt(v) && v >= 1 && v <= max ? null : text('spec_int', { field, max });
     }
     case 'fraction':
-      return typeof v === 'number' && v >= 0 && v < 1
-        ? null
-        : `${f.label} must be a number from 0 up to (not including) 1`;
+      return typeof v === 'number' && v >= 0 && v < 1 ? null : text('spec_fraction', { field });
     case 'positive':
-      return typeof v === 'number' && v > 0 && Number.isFinite(v)
-        ? null
-        : `${f.label} must be a number above 0`;
+      return typeof v === 'number' && v > 0 && Number.isFinite(v) ? null : text('spec_positive', { field });
     case 'size': {
       const ok = (n: unknown) => isInt(n) && n >= 1 && n <= LIMITS.kernel;
       return ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok))
         ? null
-        : `${f.label} must be a whole number from 1 to ${LIMITS.kernel}, or two of them (height, width)`;
+        : text('spec_size', { field, max: LIMITS.kernel });
     }
     case 'shape':
       return Array.isArray(v) &&
@@ -228,15 +249,15 @@ function fieldProblem(f: FieldSpec, v: unknown): string | null {
         v.every((n) => isInt(n) && (n >= 1 || n === -1)) &&
         v.filter((n) => n === -1).length <= 1
         ? null
-        : `${f.label} must be 1 to 3 whole numbers above 0 (one of them may be -1, meaning "whatever is left")`;
+        : text('spec_shape', { field });
     case 'padding':
-      return v === 'valid' || v === 'same' ? null : `${f.label} must be "valid" or "same"`;
+      return v === 'valid' || v === 'same' ? null : text('spec_padding', { field });
     case 'activation':
       return typeof v === 'string' && (ACTIVATIONS as readonly string[]).includes(v)
         ? null
-        : `${f.label} must be one of ${ACTIVATIONS.join(', ')}`;
+        : text('spec_activation', { field, list: ACTIVATIONS.join(', ') });
     case 'bool':
-      return typeof v === 'boolean' ? null : `${f.label} must be true or false`;
+      return typeof v === 'boolean' ? null : text('spec_bool', { field });
   }
 }
 
@@ -244,24 +265,24 @@ function fieldProblem(f: FieldSpec, v: unknown): string | null {
 function checkConfig(
   className: LayerClass,
   raw: unknown,
-): { config: Record<string, unknown>; problems: string[] } {
-  const problems: string[] = [];
+): { config: Record<string, unknown>; problems: UserText[] } {
+  const problems: UserText[] = [];
   const config: Record<string, unknown> = {};
   const given = raw === undefined ? {} : raw;
   if (typeof given !== 'object' || given === null || Array.isArray(given))
-    return { config, problems: ['its config must be an object of settings'] };
+    return { config, problems: [text('spec_config_object')] };
   const fields = FIELDS[className];
   for (const key of Object.keys(given))
     if (!fields.some((f) => f.key === key))
       problems.push(
         fields.length
-          ? `it has no setting "${key}" (it takes ${fields.map((f) => f.key).join(', ')})`
-          : `it takes no settings, but has "${key}"`,
+          ? text('spec_no_setting', { key, keys: fields.map((f) => f.key).join(', ') })
+          : text('spec_takes_no_settings', { key }),
       );
   for (const f of fields) {
     const v = (given as Record<string, unknown>)[f.key];
     if (v === undefined || v === null) {
-      if (f.required) problems.push(`${f.label} is missing`);
+      if (f.required) problems.push(text('spec_missing', { field: fieldText(f) }));
       else if (f.initial !== null) config[f.key] = f.key === 'activation' ? 'linear' : f.initial;
       continue;
     }
@@ -281,12 +302,12 @@ function windowOut(size: number, k: number, s: number, padding: Padding): number
 }
 
 function spatial(
-  what: string,
+  what: 'spec_kernel' | 'spec_pool_window',
   input: Shape,
   kernel: Size2,
   strides: Size2,
   padding: Padding,
-): { shape: [number, number] } | { error: string } {
+): { shape: [number, number] } | { error: UserText } {
   const [kh, kw] = pair(kernel);
   const [sh, sw] = pair(strides);
   const [h, w] = input;
@@ -294,9 +315,7 @@ function spatial(
   const ow = windowOut(w, kw, sw, padding);
   if (oh < 1 || ow < 1)
     return {
-      error:
-        `its ${kh}×${kw} ${what} does not fit its ${h}×${w} input, so the output would be ` +
-        `${oh}×${ow} (an empty image). Use a smaller ${what}, padding "same", or fewer layers that shrink the image before it`,
+      error: text('spec_window_too_big', { kh, kw, what: text(what), h, w, oh, ow }),
     };
   return { shape: [oh, ow] };
 }
@@ -306,7 +325,7 @@ function inferLayer(
   className: LayerClass,
   config: Record<string, unknown>,
   input: Shape,
-): { shape: Shape; params: number; trainable: number } | { error: string } {
+): { shape: Shape; params: number; trainable: number } | { error: UserText } {
   switch (className) {
     case 'Dense': {
       const units = config.units as number;
@@ -317,12 +336,10 @@ function inferLayer(
     case 'Conv2D': {
       if (input.length !== 3)
         return {
-          error:
-            `it needs an image (height×width×channels) but gets a flat vector of ${formatShape(input)} values. ` +
-            `Put a Reshape before it (for example to 28×28×1), or move it before the Flatten/Dense layers`,
+          error: text('spec_conv_needs_image', { shape: formatShape(input) }),
         };
       const out = spatial(
-        'kernel',
+        'spec_kernel',
         input,
         config.kernelSize as Size2,
         config.strides as Size2,
@@ -338,10 +355,10 @@ function inferLayer(
     case 'AveragePooling2D': {
       if (input.length !== 3)
         return {
-          error: `it pools an image (height×width×channels) but gets a flat vector of ${formatShape(input)} values. Move it before the Flatten/Dense layers`,
+          error: text('spec_pool_needs_image', { shape: formatShape(input) }),
         };
       const out = spatial(
-        'pool window',
+        'spec_pool_window',
         input,
         config.poolSize as Size2,
         config.strides as Size2,
@@ -359,11 +376,18 @@ function inferLayer(
       const shape = target.includes(-1) ? target.map((n) => (n === -1 ? total / known : n)) : target;
       if (!shape.every((n) => Number.isInteger(n) && n >= 1) || prod(shape) !== total)
         return {
-          error: `it cannot reshape ${formatShape(input)} (${total} values) into ${target.join('×')} (${target.includes(-1) ? 'no whole number fits the -1' : `${prod(target)} values`}): the number of values must stay the same`,
+          error: target.includes(-1)
+            ? text('spec_reshape_minus', { shape: formatShape(input), total, target: target.join('×') })
+            : text('spec_reshape_count', {
+                shape: formatShape(input),
+                total,
+                target: target.join('×'),
+                count: prod(target),
+              }),
         };
       if (shape.length === 2)
         return {
-          error: `a 2-D shape (${shape.join('×')}) fits neither the image layers nor Dense: use 3 numbers (height×width×channels) or 1`,
+          error: text('spec_reshape_2d', { shape: shape.join('×') }),
         };
       return { shape, params: 0, trainable: 0 };
     }
@@ -393,14 +417,11 @@ function tfjsName(className: LayerClass, position: number): string {
   return `${base[className]}_${position}`;
 }
 
-function checkInputShape(inputShape: Shape, numClasses: number): string[] {
-  const problems: string[] = [];
+function checkInputShape(inputShape: Shape, numClasses: number): UserText[] {
+  const problems: UserText[] = [];
   if (inputShape.length !== 3 || !inputShape.every((n) => isInt(n) && n >= 1))
-    problems.push(
-      `The input shape must be height×width×channels, all above 0 (got ${formatShape(inputShape)}).`,
-    );
-  if (!isInt(numClasses) || numClasses < 2)
-    problems.push(`A model needs at least 2 classes (got ${numClasses}).`);
+    problems.push(text('spec_input_shape', { shape: formatShape(inputShape) }));
+  if (!isInt(numClasses) || numClasses < 2) problems.push(text('spec_classes', { n: numClasses }));
   return problems;
 }
 
@@ -411,10 +432,13 @@ function layerClassOf(raw: unknown): LayerClass | null {
     : null;
 }
 
-function unknownLayer(raw: unknown, index: number): string {
+/** The problem with a layer of an unknown type, without the closing period. */
+function unknownLayer(raw: unknown, index: number): UserText {
   const className = (raw as { className?: unknown } | null)?.className;
-  const what = typeof className === 'string' ? `"${className}"` : 'missing (no "className")';
-  return `Layer ${index + 1}: the layer type ${what} is unknown. pagetrain builds ${LAYER_CLASSES.join(', ')}.`;
+  const classes = LAYER_CLASSES.join(', ');
+  return typeof className === 'string'
+    ? text('spec_unknown_type', { n: index + 1, className, classes })
+    : text('spec_unknown_missing', { n: index + 1, classes });
 }
 
 /**
@@ -430,17 +454,18 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
   const add = (l: Omit<ResolvedLayer, 'name'>) => {
     position++;
     layers.push({ ...l, name: tfjsName(l.className, position) });
-    if (l.error) errors.push(`${describeLayer(l.index, l.className)}: ${l.error}.`);
+    if (l.error)
+      errors.push(text('spec_layer_error', { layer: describeLayer(l.index, l.className), error: l.error }));
   };
   const rawLayers: unknown[] = Array.isArray(def.layers) ? def.layers : [];
-  if (!Array.isArray(def.layers)) errors.push('The definition has no "layers" list.');
+  if (!Array.isArray(def.layers)) errors.push(text('spec_no_layers_list'));
   if (rawLayers.length > LIMITS.layers)
-    errors.push(`The model has ${rawLayers.length} layers; pagetrain builds at most ${LIMITS.layers}.`);
+    errors.push(text('spec_too_many_layers', { n: rawLayers.length, max: LIMITS.layers }));
 
   rawLayers.forEach((raw, index) => {
     const c = layerClassOf(raw);
     if (!c) {
-      errors.push(unknownLayer(raw, index));
+      errors.push(text('text_sentence', { text: unknownLayer(raw, index) }));
       shape = null;
       return;
     }
@@ -453,7 +478,7 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
         outputShape: null,
         params: 0,
         trainableParams: 0,
-        error: problems.join('; '),
+        error: joinTexts(problems, 'text_list'),
         note: null,
       });
       shape = null;
@@ -468,7 +493,7 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
         params: 0,
         trainableParams: 0,
         error: null,
-        note: `added: Dense needs a flat vector, and gets ${formatShape(shape)}`,
+        note: text('spec_note_flatten_dense', { shape: formatShape(shape) }),
       });
       shape = [prod(shape)];
     }
@@ -525,7 +550,7 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
       params: 0,
       trainableParams: 0,
       error: null,
-      note: `added: the output layer needs a flat vector, and gets ${formatShape(s)}`,
+      note: text('spec_note_flatten_output', { shape: formatShape(s) }),
     });
     shape = [prod(s)];
   }
@@ -538,14 +563,17 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
     params: headParams,
     trainableParams: headParams,
     error: null,
-    note: `added: the output layer, one probability per class (${numClasses})`,
+    note: text('spec_note_output', { n: numClasses }),
   });
 
   const totalParams = layers.reduce((a, l) => a + l.params, 0);
   const trainableParams = layers.reduce((a, l) => a + l.trainableParams, 0);
   if (totalParams > LIMITS.params)
     errors.push(
-      `The model has ${totalParams.toLocaleString('en')} parameters; pagetrain trains at most ${LIMITS.params.toLocaleString('en')} in a tab. Use fewer units or filters, or pool before Flatten.`,
+      text('spec_too_many_params', {
+        n: totalParams.toLocaleString('en'),
+        max: LIMITS.params.toLocaleString('en'),
+      }),
     );
   return {
     name: def.name,
@@ -562,60 +590,74 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
 // ---------------------------------------------------------------------------------------------------------------
 // Names and JSON.
 
-/** Problems with a model name, or null: 1 to 64 visible characters, no leading/trailing spaces. */
-export function nameProblem(name: string): string | null {
-  if (typeof name !== 'string' || name.trim() === '') return 'A model needs a name.';
-  if (name !== name.trim()) return 'A model name cannot start or end with a space.';
-  if (name.length > LIMITS.nameLength) return `A model name has at most ${LIMITS.nameLength} characters.`;
+/** The problem with a model name without its closing period, or null: 1 to 64 visible characters, no leading/trailing spaces. */
+function nameFault(name: string): UserText | null {
+  if (typeof name !== 'string' || name.trim() === '') return text('spec_name_empty');
+  if (name !== name.trim()) return text('spec_name_spaces');
+  if (name.length > LIMITS.nameLength) return text('spec_name_long', { max: LIMITS.nameLength });
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'A model name cannot contain control characters.';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return text('spec_name_control');
   return null;
 }
 
-export class DefinitionError extends Error {
-  override name = 'DefinitionError';
+/** The problem with a model name as a sentence (a catalog text), or null. */
+export function nameProblemText(name: string): UserText | null {
+  const fault = nameFault(name);
+  return fault && text('text_sentence', { text: fault });
+}
+
+/** nameProblemText in English. */
+export function nameProblem(name: string): string | null {
+  const t = nameProblemText(name);
+  return t && english(t);
+}
+
+export class DefinitionError extends TextError {
+  constructor(t: UserText) {
+    super('DefinitionError', t);
+  }
 }
 
 /**
  * Reads a definition from JSON text (an exported file). Checks the envelope and every layer; throws a
  * DefinitionError naming the source and each problem. Shapes are checked later, against the loaded data.
  */
-export function parseDefinition(text: string, source: string): ModelDefinition {
+export function parseDefinition(json_: string, source: string): ModelDefinition {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(json_);
   } catch (e) {
-    throw new DefinitionError(`${source} is not JSON: ${(e as Error).message}`);
+    throw new DefinitionError(text('def_not_json', { source, error: (e as Error).message }));
   }
-  const problems: string[] = [];
+  const problems: UserText[] = [];
   const o = json as Partial<ModelDefinition> | null;
   if (typeof o !== 'object' || o === null || Array.isArray(o))
-    throw new DefinitionError(`${source} is not a pagetrain model definition (expected a JSON object).`);
-  if (o.format !== FORMAT) {
-    const hint =
+    throw new DefinitionError(text('def_not_object', { source }));
+  if (o.format !== FORMAT)
+    throw new DefinitionError(
       'modelTopology' in o
-        ? ' It looks like a TensorFlow.js model.json: use Import model for those.'
-        : ` Expected "format": "${FORMAT}".`;
-    throw new DefinitionError(`${source} is not a pagetrain model definition.${hint}`);
-  }
+        ? text('def_not_definition_tfjs', { source })
+        : text('def_not_definition', { source, format: FORMAT }),
+    );
   if (o.version !== FORMAT_VERSION)
-    problems.push(`its version is ${String(o.version)}; this pagetrain reads version ${FORMAT_VERSION}`);
-  const np = nameProblem(o.name as string);
-  if (np) problems.push(np.replace(/\.$/, ''));
-  if (!Array.isArray(o.layers)) problems.push('it has no "layers" list');
+    problems.push(text('def_version', { version: String(o.version), expected: FORMAT_VERSION }));
+  const np = nameFault(o.name as string);
+  if (np) problems.push(np);
+  if (!Array.isArray(o.layers)) problems.push(text('def_no_layers'));
   else {
     if (o.layers.length > LIMITS.layers)
-      problems.push(`it has ${o.layers.length} layers; pagetrain builds at most ${LIMITS.layers}`);
+      problems.push(text('def_too_many_layers', { n: o.layers.length, max: LIMITS.layers }));
     // Types and settings only: shapes are checked later, against the data that gets loaded.
     o.layers.forEach((raw: unknown, index) => {
       const c = layerClassOf(raw);
-      if (!c) problems.push(unknownLayer(raw, index).replace(/\.$/, ''));
+      if (!c) problems.push(unknownLayer(raw, index));
       else
         for (const p of checkConfig(c, (raw as { config?: unknown }).config).problems)
-          problems.push(`${describeLayer(index, c)}: ${p}`);
+          problems.push(text('spec_layer_problem', { layer: describeLayer(index, c), problem: p }));
     });
   }
-  if (problems.length) throw new DefinitionError(`${source}: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new DefinitionError(text('def_problems', { source, problems: joinTexts(problems, 'text_list') }));
   return definition(
     o.name as string,
     o.layers as LayerSpec[],

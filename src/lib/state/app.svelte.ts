@@ -2,13 +2,14 @@
  * The page's state: one small reactive class over the worker. Components read it and call its methods; errors from
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
-import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, validateConfigText, type TrainConfig } from '../ml/config';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingMonitor } from './training.svelte';
 import { m } from '../../paraglide/messages.js';
+import { renderText, shownError, type UserText } from '../i18n-text';
 import type { FlowJob } from './flow.svelte';
 import {
   type BackendInfo,
@@ -40,26 +41,11 @@ const MAX_STATUS_LINES = 200;
 /** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
 type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
 
-/** The settings' problems in the page's language (ml/config.ts words them in English for the worker's errors). */
-const CONFIG_PROBLEMS: Record<string, () => string> = {
-  batchSize: m.problem_batch_size,
-  baseLearningRate: m.problem_learning_rate,
-  numEpochs: m.problem_epochs,
-  maxSteps: m.problem_max_steps,
-  learningRateDecay: m.problem_lr_decay,
-  learningRateDecayExamples: m.problem_decay_examples,
-  clipGradientNorm: m.problem_clip_norm,
-  regularizationPenalty: m.problem_regularization,
-  seed: m.problem_seed,
-  evalEverySteps: m.problem_eval_every,
-};
-
+/** The settings' problems in the page's language (ml/config.ts gives them as catalog texts). */
 function localizedProblems(
-  problems: Partial<Record<keyof TrainConfig, string>>,
+  problems: Partial<Record<keyof TrainConfig, UserText>>,
 ): Partial<Record<keyof TrainConfig, string>> {
-  return Object.fromEntries(
-    Object.entries(problems).map(([field, text]) => [field, CONFIG_PROBLEMS[field]?.() ?? text]),
-  );
+  return Object.fromEntries(Object.entries(problems).map(([field, t]) => [field, renderText(t)]));
 }
 
 export class AppState {
@@ -68,22 +54,39 @@ export class AppState {
   #sources: Partial<Record<SplitName, Source>> = {};
 
   backend = $state<BackendInfo | null>(null);
-  backendError = $state<string | null>(null);
+  #backendFailure = $state.raw<UserText | string | null>(null);
+  /** Why no backend started, in the page's current language. */
+  backendError = $derived(this.#backendFailure === null ? null : renderText(this.#backendFailure));
   splits = $state<Partial<Record<SplitName, SplitSummary>>>({});
   loadProgress = $state<LoadProgress | null>(null);
   config = $state<TrainConfig>({ ...DEFAULT_TRAIN_CONFIG });
   phase = $state<Phase>('idle');
   job = $state<Job>(null);
-  statusLines = $state<string[]>([]);
+  /** The log; a line made in the worker is a catalog text, worded in the page's current language. */
+  statusLines = $state.raw<(UserText | string)[]>([]);
   logs = $state.raw<StepLog[]>([]);
   progress = $state<Progress | null>(null);
   hasModel = $state(false);
   evaluation = $state.raw<EvalResult | null>(null);
   evalHistory = $state.raw<EvalPoint[]>([]);
   predictions = $state.raw<PredictResult | null>(null);
-  error = $state<string | null>(null);
+  /**
+   * The failure shown in the alert, kept structured (what failed, and the error's catalog text when it has one) so
+   * that it follows a later language switch; `error` is its wording in the page's current language.
+   */
+  #failure = $state.raw<{ what: string | (() => string); cause: UserText | string | null } | null>(null);
+  get error(): string | null {
+    const f = this.#failure;
+    if (!f) return null;
+    const what = typeof f.what === 'string' ? f.what : f.what();
+    return f.cause === null ? what : `${what}: ${renderText(f.cause)}`;
+  }
+  /** Clears the alert, or shows a message already worded (failures with a cause come in through `fail`). */
+  set error(message: string | null) {
+    this.#failure = message === null ? null : { what: message, cause: null };
+  }
   /** Set when the worker died or lost its GPU: the page offers a restart. */
-  workerLost = $state<string | null>(null);
+  workerLost = $state.raw<UserText | string | null>(null);
   /** Another tab of the app is training (told over a BroadcastChannel). */
   otherTabTraining = $state(false);
   #channel: BroadcastChannel | null =
@@ -102,7 +105,7 @@ export class AppState {
         : Promise.resolve(null),
   );
 
-  configProblems = $derived(localizedProblems(validateConfig(this.config)));
+  configProblems = $derived(localizedProblems(validateConfigText(this.config)));
   canTrain = $derived(
     !!this.splits.train?.hasLabels &&
       this.phase === 'idle' &&
@@ -181,12 +184,12 @@ export class AppState {
       this.backend = await this.#remote.init(
         'webgpu',
         handle.lockName,
-        proxy((reason: string) => handle.lost(reason)),
+        proxy((reason: UserText) => handle.lost(reason)),
       );
       handle.watch();
     } catch (e) {
-      this.backendError = (e as Error).message;
-      this.fail(m.no_backend(), e);
+      this.#backendFailure = shownError(e);
+      this.fail(m.no_backend, e);
     }
   }
 
@@ -221,14 +224,14 @@ export class AppState {
     }
   }
 
-  #status(line: string): void {
+  #status(line: UserText | string): void {
     this.statusLines = [...this.statusLines.slice(-(MAX_STATUS_LINES - 1)), line];
   }
 
-  fail(what: string, e: unknown): void {
-    console.error(what, e);
-    const message = e instanceof Error ? e.message : String(e);
-    this.error = `${what}: ${message}`;
+  /** `what` failed (a function of the language, to follow a switch; or a string fixed when it failed) because of `e`. */
+  fail(what: string | (() => string), e: unknown): void {
+    console.error(typeof what === 'string' ? what : what(), e);
+    this.#failure = { what, cause: shownError(e) };
   }
 
   dismissError(): void {
@@ -265,7 +268,7 @@ export class AppState {
       this.onDone?.('data');
     } catch (e) {
       this.failed = 'data';
-      this.fail(m.could_not_load_split({ label: SPLIT_LABEL[split]() }), e);
+      this.fail(() => m.could_not_load_split({ label: SPLIT_LABEL[split]() }), e);
     } finally {
       this.job = null;
       this.loadProgress = null;
@@ -289,7 +292,7 @@ export class AppState {
       this.onDone?.('data');
     } catch (e) {
       this.failed = 'data';
-      this.fail(m.could_not_load_sample(), e);
+      this.fail(m.could_not_load_sample, e);
     } finally {
       this.job = null;
       this.loadProgress = null;
@@ -353,7 +356,7 @@ export class AppState {
       this.onDone?.('train');
     } catch (e) {
       this.failed = 'train';
-      this.fail(m.training_failed(), e);
+      this.fail(m.training_failed, e);
     } finally {
       this.phase = 'idle';
       this.#announceTraining(false);
@@ -393,7 +396,7 @@ export class AppState {
       this.backend = await this.#remote.switchBackend(name);
       this.#status(m.switched_backend({ name: this.backend.name }));
     } catch (e) {
-      this.fail(m.could_not_switch({ name }), e);
+      this.fail(() => m.could_not_switch({ name }), e);
       this.backend = await this.#remote.backend();
     } finally {
       this.switchingBackend = false;
@@ -415,7 +418,7 @@ export class AppState {
       this.onDone?.('evaluate');
     } catch (e) {
       this.failed = 'evaluate';
-      this.fail(m.evaluation_failed(), e);
+      this.fail(m.evaluation_failed, e);
     } finally {
       this.job = null;
       this.jobProgress = null;
@@ -433,7 +436,7 @@ export class AppState {
       this.onDone?.('predict');
     } catch (e) {
       this.failed = 'predict';
-      this.fail(m.prediction_failed(), e);
+      this.fail(m.prediction_failed, e);
     } finally {
       this.job = null;
       this.jobProgress = null;
@@ -445,7 +448,7 @@ export class AppState {
     try {
       downloadText('predictions.csv', rich ? await this.#remote.predictionsCsv(true) : this.predictions.csv);
     } catch (e) {
-      this.fail(m.could_not_write_csv(), e);
+      this.fail(m.could_not_write_csv, e);
     }
   }
 

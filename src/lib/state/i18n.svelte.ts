@@ -19,6 +19,12 @@ class Language {
     pickLocale(stored(), typeof navigator === 'undefined' ? [] : navigator.languages),
   );
 
+  /**
+   * True once every message is loaded for texts made outside the page (worker errors, notices: lib/i18n-text.ts).
+   * They come in a chunk of their own, fetched as the page starts, so the page is interactive without them.
+   */
+  catalogReady = $state(false);
+
   constructor() {
     if (typeof document !== 'undefined') document.documentElement.lang = this.current;
   }
@@ -35,4 +41,12 @@ class Language {
 }
 
 export const language = new Language();
-overwriteGetLocale(() => language.current);
+// Reading catalogReady here makes every wording that asks for the locale (renderText too) follow the catalog's arrival.
+overwriteGetLocale(() => {
+  void language.catalogReady;
+  return language.current;
+});
+import('../i18n-catalog').then(
+  () => (language.catalogReady = true),
+  (e: unknown) => console.error('pagetrain: the messages for worker texts did not load', e),
+);

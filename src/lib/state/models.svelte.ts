@@ -14,7 +14,7 @@ import {
 } from '../models/presets';
 import {
   definition,
-  nameProblem,
+  nameProblemText,
   newLayer,
   parseDefinition,
   resolveModel,
@@ -27,6 +27,7 @@ import {
 import { downloadText } from '../store/download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
+import { joinTexts, shownError, text, type UserText } from '../i18n-text';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
 export interface ModelData {
@@ -47,7 +48,7 @@ const STARTER_LAYERS: LayerSpec[] = [
 
 export class ModelLibrary {
   #data: () => ModelData;
-  #fail: (what: string, e: unknown) => void;
+  #fail: (what: () => string, e: unknown) => void;
 
   /** Saved custom definitions, sorted by name. */
   custom = $state.raw<ModelDefinition[]>([]);
@@ -64,16 +65,16 @@ export class ModelLibrary {
   draftResolved = $derived(resolveModel(this.draft, this.data.inputShape, this.data.numClasses));
   draftNameProblem = $derived.by(() => this.#nameProblem(this.draft.name));
 
-  #check: (def: ModelDefinition | null, name: string, data: ModelData) => Promise<string | null>;
+  #check: (def: ModelDefinition | null, name: string, data: ModelData) => Promise<UserText | null>;
 
   constructor(
     data: () => ModelData,
-    fail: (what: string, e: unknown) => void,
+    fail: (what: () => string, e: unknown) => void,
     check: (
       def: ModelDefinition | null,
       name: string,
       data: ModelData,
-    ) => Promise<string | null> = async () => null,
+    ) => Promise<UserText | null> = async () => null,
   ) {
     this.#data = data;
     this.#fail = fail;
@@ -84,18 +85,18 @@ export class ModelLibrary {
    * Why the backend in use cannot train `name` on the loaded data (a missing kernel, a layer that does not fit), or
    * null; asked of the worker so the answer comes before Train is pressed.
    */
-  async trainProblem(name: string): Promise<string | null> {
+  async trainProblem(name: string): Promise<UserText | string | null> {
     try {
       return await this.#check(this.definitionToTrain(name), name, $state.snapshot(this.data) as ModelData);
     } catch (e) {
-      return (e as Error).message;
+      return shownError(e);
     }
   }
 
-  #nameProblem(name: string): string | null {
-    const p = nameProblem(name);
+  #nameProblem(name: string): UserText | null {
+    const p = nameProblemText(name);
     if (p) return p;
-    if (isPreset(name)) return m.name_is_preset({ name });
+    if (isPreset(name)) return text('name_is_preset', { name });
     return null;
   }
 
@@ -104,10 +105,10 @@ export class ModelLibrary {
     try {
       const { definitions, skipped } = await loadDefinitions();
       this.custom = definitions;
-      if (skipped.length && tries === LEGACY_READS) this.#fail(m.saved_models_skipped(), skipped.join(' '));
+      if (skipped.length && tries === LEGACY_READS) this.#fail(m.saved_models_skipped, skipped.join(' '));
       if (tries > 0 && (await legacyModelsPending())) setTimeout(() => void this.load(tries - 1), 1000);
     } catch (e) {
-      this.#fail(m.saved_models_unreadable(), e);
+      this.#fail(m.saved_models_unreadable, e);
     }
   }
 
@@ -178,9 +179,9 @@ export class ModelLibrary {
   /** Saves the draft under its name; refused, with the reason in the alert, when the name or any layer is invalid. */
   async save(): Promise<boolean> {
     const def = $state.snapshot(this.draft) as ModelDefinition;
-    const problems = [this.draftNameProblem, ...this.draftResolved.errors].filter((p): p is string => !!p);
+    const problems = [this.draftNameProblem, ...this.draftResolved.errors].filter((p) => p !== null);
     if (problems.length) {
-      this.#fail(m.cannot_save_model({ name: def.name }), problems.join(' '));
+      this.#fail(() => m.cannot_save_model({ name: def.name }), joinTexts(problems));
       return false;
     }
     try {
@@ -191,7 +192,7 @@ export class ModelLibrary {
       this.notice = m.notice_saved({ name: def.name });
       return true;
     } catch (e) {
-      this.#fail(m.could_not_save_model({ name: def.name }), e);
+      this.#fail(() => m.could_not_save_model({ name: def.name }), e);
       return false;
     }
   }
@@ -202,7 +203,7 @@ export class ModelLibrary {
       this.custom = this.custom.filter((d) => d.name !== name);
       this.notice = m.notice_deleted({ name });
     } catch (e) {
-      this.#fail(m.could_not_delete_model({ name }), e);
+      this.#fail(() => m.could_not_delete_model({ name }), e);
     }
   }
 
@@ -223,7 +224,7 @@ export class ModelLibrary {
       this.draft = parseDefinition(await file.text(), file.name);
       this.notice = m.notice_imported({ name: this.draft.name, file: file.name });
     } catch (e) {
-      this.#fail(m.could_not_import_definition(), e);
+      this.#fail(m.could_not_import_definition, e);
     }
   }
 }

@@ -10,6 +10,7 @@ import { formatBytes } from '../store/records';
 import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../worker/persist-types';
 import type { StepLog } from '../worker/types';
+import type { UserText } from '../i18n-text';
 import type { AppState } from './app.svelte';
 import { m } from '../../paraglide/messages.js';
 
@@ -43,7 +44,7 @@ export class PersistState {
   /** Runs picked to compare (their curves overlaid, settings side by side). */
   selected = $state<string[]>([]);
   /** A save failed for lack of space: what to delete. Cleared by the next successful change. */
-  saveError = $state<string | null>(null);
+  saveError = $state.raw<UserText | string | null>(null);
   busy = $state(false);
 
   compared = $derived(this.runs.filter((r) => this.selected.includes(r.id)));
@@ -59,12 +60,12 @@ export class PersistState {
     await this.#remote().watchStorage(
       proxy({
         onChange: () => void this.refresh(),
-        onError: (message: string) => {
+        onError: (message: UserText | string) => {
           this.saveError = message;
-          this.#app.fail(m.saving_failed(), new Error(message));
+          this.#app.fail(m.saving_failed, message);
           void this.estimate();
         },
-        onNotice: (message: string) => this.#note(message),
+        onNotice: (message: UserText | string) => this.#note(message),
       }),
     );
     // The policy is a page setting: kept in localStorage so a reload keeps it, handed to the worker at start.
@@ -86,11 +87,12 @@ export class PersistState {
       this.currentRunId = l.currentRunId;
       this.importedModels = l.importedModels;
       if (l.problems.length && l.problems.join('\n') !== this.problems.join('\n')) {
-        this.#app.fail(m.records_skipped({ count: l.problems.length }), new Error(l.problems.join('; ')));
+        const count = l.problems.length;
+        this.#app.fail(() => m.records_skipped({ count }), new Error(l.problems.join('; ')));
       }
       this.problems = l.problems;
     } catch (e) {
-      this.#app.fail(m.could_not_read_saved(), e);
+      this.#app.fail(m.could_not_read_saved, e);
     }
     await this.estimate();
   }
@@ -113,11 +115,11 @@ export class PersistState {
     await this.estimate();
   }
 
-  #note(line: string): void {
+  #note(line: UserText | string): void {
     this.#app.statusLines = [...this.#app.statusLines.slice(-199), line];
   }
 
-  async #job(what: string, fn: () => Promise<void>): Promise<void> {
+  async #job(what: () => string, fn: () => Promise<void>): Promise<void> {
     this.busy = true;
     try {
       await fn();
@@ -129,14 +131,14 @@ export class PersistState {
   }
 
   async setPolicy(p: Partial<PersistPolicy>): Promise<void> {
-    await this.#job(m.could_not_change_policy(), async () => {
+    await this.#job(m.could_not_change_policy, async () => {
       this.policy = await this.#remote().setCheckpointPolicy(p);
       localStorage.setItem(POLICY_KEY, JSON.stringify(this.policy));
     });
   }
 
   restore(c: CheckpointMeta): Promise<void> {
-    return this.#job(m.could_not_restore(), async () => {
+    return this.#job(m.could_not_restore, async () => {
       const r = await this.#remote().restoreCheckpoint(c.id);
       const app = this.#app;
       app.config = { ...r.config };
@@ -155,13 +157,13 @@ export class PersistState {
   }
 
   download(c: CheckpointMeta): Promise<void> {
-    return this.#job(m.could_not_download_checkpoint(), async () => {
+    return this.#job(m.could_not_download_checkpoint, async () => {
       this.#save('', await this.#remote().checkpointFiles(c.id));
     });
   }
 
   remove(c: CheckpointMeta): Promise<void> {
-    return this.#job(m.could_not_delete_checkpoint(), async () => {
+    return this.#job(m.could_not_delete_checkpoint, async () => {
       await this.#remote().deleteCheckpoint(c.id);
       this.saveError = null;
       this.#note(m.deleted_checkpoint({ step: c.step }));
@@ -169,11 +171,11 @@ export class PersistState {
   }
 
   pin(c: CheckpointMeta, pinned: boolean): Promise<void> {
-    return this.#job(m.could_not_pin(), () => this.#remote().pinCheckpoint(c.id, pinned));
+    return this.#job(m.could_not_pin, () => this.#remote().pinCheckpoint(c.id, pinned));
   }
 
   removeRun(r: RunRecord): Promise<void> {
-    return this.#job(m.could_not_delete_run(), async () => {
+    return this.#job(m.could_not_delete_run, async () => {
       await this.#remote().deleteRun(r.id);
       this.selected = this.selected.filter((id) => id !== r.id);
       this.saveError = null;
@@ -188,7 +190,7 @@ export class PersistState {
   }
 
   exportModel(): Promise<void> {
-    return this.#job(m.could_not_export(), async () => {
+    return this.#job(m.could_not_export, async () => {
       this.#save('', await this.#remote().exportModel());
       this.#note(m.exported_model());
     });
@@ -196,7 +198,7 @@ export class PersistState {
 
   importModel(files: File[]): Promise<void> {
     if (!files.length) return Promise.resolve();
-    return this.#job(m.could_not_import_model(), async () => {
+    return this.#job(m.could_not_import_model, async () => {
       const current: TrainConfig = $state.snapshot(this.#app.config);
       const r = await this.#remote().importModel(files, current);
       if (!this.importedModels.includes(r.name)) this.importedModels = [...this.importedModels, r.name];
@@ -213,13 +215,16 @@ export class PersistState {
 
   /** Deletes an imported model; `Model` falls back to the default if it was chosen. */
   deleteImported(name: string): Promise<void> {
-    return this.#job(m.could_not_delete_model({ name }), async () => {
-      await this.#remote().deleteImportedModel(name);
-      this.importedModels = this.importedModels.filter((n) => n !== name);
-      if (this.#app.config.model === name)
-        this.#app.config = { ...this.#app.config, model: DEFAULT_TRAIN_CONFIG.model };
-      this.#note(m.deleted_imported_model({ name }));
-    });
+    return this.#job(
+      () => m.could_not_delete_model({ name }),
+      async () => {
+        await this.#remote().deleteImportedModel(name);
+        this.importedModels = this.importedModels.filter((n) => n !== name);
+        if (this.#app.config.model === name)
+          this.#app.config = { ...this.#app.config, model: DEFAULT_TRAIN_CONFIG.model };
+        this.#note(m.deleted_imported_model({ name }));
+      },
+    );
   }
 
   runName(id: string): string {

@@ -11,7 +11,8 @@ export type ChartId = 'loss' | 'hit' | 'lr' | 'speed';
 
 export interface ChartSpec {
   id: ChartId;
-  title: string;
+  /** The title in the page's language (Hit@1 is a name, the same in every language). */
+  title: () => string;
   /** How values are printed in the text summary. */
   digits: number;
 }
@@ -34,10 +35,10 @@ export interface SeriesPoints {
 export type MemoryPoint = EpochMemory;
 
 export const CHARTS: readonly ChartSpec[] = [
-  { id: 'loss', title: 'Loss', digits: 3 },
-  { id: 'hit', title: 'Hit@1', digits: 3 },
-  { id: 'lr', title: 'Learning rate', digits: 6 },
-  { id: 'speed', title: 'Examples/sec', digits: 0 },
+  { id: 'loss', title: m.chart_loss, digits: 3 },
+  { id: 'hit', title: () => 'Hit@1', digits: 3 },
+  { id: 'lr', title: m.chart_lr, digits: 6 },
+  { id: 'speed', title: m.chart_speed, digits: 0 },
 ];
 
 const TRAIN_SERIES: readonly SeriesSpec[] = [
@@ -111,14 +112,9 @@ export class TrainingMonitor {
   }
 }
 
-/** The chart's title in the page's language (Hit@1 is a name, the same in every language). */
-const CHART_TITLES: Partial<Record<ChartId, () => string>> = {
-  loss: m.chart_loss,
-  lr: m.chart_lr,
-  speed: m.chart_speed,
-};
+/** The chart's title in the page's language. */
 export function chartTitle(chart: ChartSpec): string {
-  return CHART_TITLES[chart.id]?.() ?? chart.title;
+  return chart.title();
 }
 
 /** Series labels in the page's language; a series added under another key keeps the label it was given. */

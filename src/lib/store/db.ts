@@ -9,6 +9,7 @@
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ModelDefinition } from '../models/spec';
+import { text, TextError, type UserText } from '../i18n-text';
 import {
   checkpointMeta,
   checkpointsToDrop,
@@ -70,10 +71,9 @@ interface PagetrainDB extends DBSchema {
 
 export type Db = IDBPDatabase<PagetrainDB>;
 
-export class StoreError extends Error {
-  constructor(name: 'QuotaExceededError' | 'StoreError' | 'NotFoundError', message: string) {
-    super(message);
-    this.name = name;
+export class StoreError extends TextError {
+  constructor(name: 'QuotaExceededError' | 'StoreError' | 'NotFoundError', t: UserText) {
+    super(name, t);
   }
 }
 
@@ -88,14 +88,10 @@ export interface StoreEvents {
 }
 
 /** The message a tab shows when it gave its connection up to a newer version in another tab. */
-export const CLOSED_FOR_UPGRADE =
-  'pagetrain was opened in a newer version in another tab: this tab closed its database connection so that the ' +
-  'other can upgrade it. Reload this page to keep saving; everything saved so far is kept.';
+export const CLOSED_FOR_UPGRADE = text('store_closed_for_upgrade');
 
 /** The notice a tab shows while its upgrade waits for another tab's connection. */
-export const WAITING_FOR_OTHER_TAB =
-  'Waiting for another tab of pagetrain to close its database connection (it has been asked to; reload or close ' +
-  'that tab if this lasts).';
+export const WAITING_FOR_OTHER_TAB = text('store_waiting_for_other_tab');
 
 /**
  * Opens (and upgrades) the database. `migrate`: move the definitions of the old models database in; the worker does
@@ -182,12 +178,15 @@ async function migrateLegacyDefinitions(db: Db): Promise<void> {
 }
 
 /** The error a failed write surfaces as: a quota failure keeps its name so the page can say what to delete. */
-function writeError(what: string, e: unknown, tx?: IDBTransaction | { error: DOMException | null }): Error {
+function writeError(what: UserText, e: unknown, tx?: IDBTransaction | { error: DOMException | null }): Error {
   const cause = (tx?.error ?? e) as { name?: string; message?: string } | null;
   const name = cause?.name ?? '';
   if (name === 'QuotaExceededError' || (e as { name?: string })?.name === 'QuotaExceededError')
-    return new StoreError('QuotaExceededError', `${what}: the browser's storage for this page is full`);
-  return new StoreError('StoreError', `${what}: ${cause?.message ?? String(e)}`);
+    return new StoreError('QuotaExceededError', text('store_quota_full', { what }));
+  return new StoreError(
+    'StoreError',
+    text('store_write_failed', { what, error: cause?.message ?? String(e) }),
+  );
 }
 
 /**
@@ -218,7 +217,7 @@ export async function saveCheckpoint(
     return drop;
   } catch (e) {
     await done.catch(() => {});
-    throw writeError(`Could not save the checkpoint at step ${checkpoint.step}`, e, tx);
+    throw writeError(text('store_save_checkpoint', { step: checkpoint.step }), e, tx);
   }
 }
 
@@ -226,7 +225,7 @@ export async function putPrediction(db: Db, record: PredictionRecord): Promise<v
   try {
     await db.put('predictions', record);
   } catch (e) {
-    throw writeError(`Could not save the predictions of step ${record.step}`, e);
+    throw writeError(text('store_save_predictions', { step: record.step }), e);
   }
 }
 
@@ -242,7 +241,7 @@ export async function putRun(db: Db, run: RunRecord): Promise<void> {
   try {
     await db.put('runs', run);
   } catch (e) {
-    throw writeError(`Could not save run "${run.name}"`, e);
+    throw writeError(text('store_save_run', { name: run.name }), e);
   }
 }
 
@@ -288,15 +287,15 @@ export async function getRun(db: Db, id: string): Promise<RunRecord | null> {
   const r = await db.get('runs', id);
   if (r === undefined) return null;
   const v = validateRun(r);
-  if (!v.ok) throw new StoreError('StoreError', v.error);
+  if (!v.ok) throw new StoreError('StoreError', text('text_raw', { text: v.error }));
   return v.value;
 }
 
 export async function getCheckpoint(db: Db, id: string): Promise<CheckpointRecord> {
   const c = await db.get('checkpoints', id);
-  if (c === undefined) throw new StoreError('NotFoundError', `checkpoint ${id} is not in the database`);
+  if (c === undefined) throw new StoreError('NotFoundError', text('store_checkpoint_missing', { id }));
   const v = validateCheckpoint(c);
-  if (!v.ok) throw new StoreError('StoreError', v.error);
+  if (!v.ok) throw new StoreError('StoreError', text('text_raw', { text: v.error }));
   return v.value;
 }
 
@@ -335,7 +334,7 @@ export async function putImported(db: Db, record: ImportedModelRecord): Promise<
   try {
     await db.put('imported', record);
   } catch (e) {
-    throw writeError(`Could not save the imported model "${record.name}"`, e);
+    throw writeError(text('store_save_imported', { name: record.name }), e);
   }
 }
 
@@ -353,7 +352,7 @@ export async function getImported(db: Db, name: string): Promise<ImportedModelRe
     !Array.isArray(o.files) ||
     !o.files.every((f) => typeof f?.name === 'string' && f.data instanceof ArrayBuffer)
   )
-    throw new StoreError('StoreError', `imported model "${name}": the saved record is unreadable`);
+    throw new StoreError('StoreError', text('store_imported_unreadable', { name }));
   return o as ImportedModelRecord;
 }
 

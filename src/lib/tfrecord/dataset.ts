@@ -23,6 +23,7 @@
  *    grayscale ones widens the stored ones to 3 channels. Alpha is dropped.
  */
 import { TFRecordError } from './errors';
+import { isUserText, text, type UserText } from '../i18n-text';
 import {
   FeatureLocator,
   countValues,
@@ -127,11 +128,11 @@ function encodedError(
   key: string,
   format: string,
   ctx: RecordContext,
-  hint = 'no image decoder is available here',
+  hint: UserText = text('tf_hint_no_decoder'),
 ): TFRecordError {
   return new TFRecordError(
     'no-image',
-    `feature "${key}" holds encoded ${format} images`,
+    text('tf_encoded_images', { key, format }),
     ctx.file,
     ctx.record,
     ctx.offset,
@@ -139,8 +140,8 @@ function encodedError(
   );
 }
 
-const listName = (kind: FeatureSchema['imageKind']) =>
-  kind === 'encoded' ? 'bytes_list of encoded images' : LIST_NAME[kind];
+type FeatureRole = 'image' | 'label' | 'id';
+const ROLE_TEXT = { image: 'tf_role_image', label: 'tf_role_label', id: 'tf_role_id' } as const;
 
 /**
  * Images decoded at once: createImageBitmap runs them in parallel; the bounds keep the decoded bitmaps' memory in
@@ -185,14 +186,13 @@ function examineImage(
   ref: FeatureRef,
   ctx: RecordContext,
 ): { size: number; floatScale: 1 | 255 } {
-  const noImage = (what: string, hint = '') =>
-    new TFRecordError('no-image', what, ctx.file, ctx.record, ctx.offset, hint);
+  const noImage = (what: UserText) => new TFRecordError('no-image', what, ctx.file, ctx.record, ctx.offset);
   if (ref.kind === 'bytes') {
     const values = readBytesList(bytes, ref, ctx);
     const format = values.length ? encodedFormat(values[0]) : null;
     if (format) throw encodedError(key, format, ctx);
     if (values.length !== 1) {
-      throw noImage(`feature "${key}" holds ${values.length} byte strings, not one raw pixel buffer`);
+      throw noImage(text('tf_byte_strings_raw', { key, count: values.length }));
     }
     return { size: values[0].length, floatScale: 1 };
   }
@@ -203,18 +203,18 @@ function examineImage(
   let min = Infinity;
   let max = -Infinity;
   for (const v of values) {
-    if (Number.isNaN(v)) throw noImage(`feature "${key}" holds NaN`);
+    if (Number.isNaN(v)) throw noImage(text('tf_holds_nan', { key }));
     if (v < min) min = v;
     if (v > max) max = v;
   }
   if (ref.kind === 'int64') {
     if (min < 0 || max > 255) {
-      throw noImage(`feature "${key}" holds values ${min}..${max}, not 8-bit pixels 0..255`);
+      throw noImage(text('tf_int_range', { key, min, max }));
     }
     return { size, floatScale: 1 };
   }
   if (min < -0.5 / 255 || max > 255.5) {
-    throw noImage(`feature "${key}" holds float values ${min}..${max}, not pixels in 0..1 or 0..255`);
+    throw noImage(text('tf_float_range', { key, min, max }));
   }
   return { size, floatScale: max <= 1 + 0.5 / 255 ? 255 : 1 };
 }
@@ -233,7 +233,7 @@ function shapeValue(
     if (n !== 1 || v[0] < 1) {
       throw new TFRecordError(
         'image-size',
-        `feature "${key}" should hold one positive integer, holds ${n === 1 ? v[0] : `${n} values`}`,
+        n === 1 ? text('tf_shape_value', { key, value: v[0] }) : text('tf_shape_values', { key, count: n }),
         ctx.file,
         ctx.record,
         ctx.offset,
@@ -266,14 +266,14 @@ function pickLabel(
   imageKey: string,
   ctx: RecordContext,
   override: SchemaOverride,
-  chosen: (role: string, key: string) => FeatureRef,
+  chosen: (role: FeatureRole, key: string) => FeatureRef,
 ): string | null {
   if (override.labelKey !== undefined) {
     if (override.labelKey === null) return null;
     if (chosen('label', override.labelKey).kind === 'bytes') {
       throw new TFRecordError(
         'bad-schema',
-        `the chosen label feature "${override.labelKey}" is a bytes_list; a label is an int64 class index`,
+        text('tf_label_chosen_bytes', { key: override.labelKey }),
         ctx.file,
         ctx.record,
         ctx.offset,
@@ -298,7 +298,7 @@ function pickId(
   features: Map<string, FeatureRef>,
   imageKey: string,
   override: SchemaOverride,
-  chosen: (role: string, key: string) => FeatureRef,
+  chosen: (role: FeatureRole, key: string) => FeatureRef,
 ): string | null {
   if (override.idKey !== undefined) {
     if (override.idKey !== null) chosen('id', override.idKey);
@@ -330,23 +330,23 @@ export function detectSchema(
   if (features.size === 0) {
     throw new TFRecordError(
       'not-example',
-      'record has no features',
+      text('tf_no_features'),
       file,
       record,
       offset,
-      'it does not look like a tf.train.Example',
+      text('tf_hint_not_example_like'),
     );
   }
-  const chosen = (role: string, key: string): FeatureRef => {
+  const chosen = (role: FeatureRole, key: string): FeatureRef => {
     const ref = features.get(key);
     if (ref) return ref;
     throw new TFRecordError(
       'bad-schema',
-      `the chosen ${role} feature "${key}" is not in the record`,
+      text('tf_chosen_missing', { role: text(ROLE_TEXT[role]), key }),
       file,
       record,
       offset,
-      `the record has ${describeFeatures(firstRecord, features, ctx)}`,
+      text('tf_hint_record_has', { features: describeFeatures(firstRecord, features, ctx) }),
     );
   };
 
@@ -397,11 +397,15 @@ export function detectSchema(
   if (imageKey === null || (image === null && !encoded)) {
     throw new TFRecordError(
       'no-image',
-      'no image feature found',
+      text('tf_no_image_feature'),
       file,
       record,
       offset,
-      `expected one of ${IMAGE_KEYS.join(', ')}, ${ENCODED_KEY} or a list of pixel values; the record has ${describeFeatures(firstRecord, features, ctx)}`,
+      text('tf_hint_expected_image', {
+        keys: IMAGE_KEYS.join(', '),
+        encoded: ENCODED_KEY,
+        features: describeFeatures(firstRecord, features, ctx),
+      }),
     );
   }
   const labelKey = pickLabel(firstRecord, features, imageKey, ctx, override, chosen);
@@ -424,7 +428,7 @@ export function detectSchema(
     if (![height, width, depth].every(Number.isInteger) || height * width * depth !== size) {
       throw new TFRecordError(
         'image-size',
-        `feature "${imageKey}" holds ${size} values, which do not fit height ${h ?? '?'} × width ${w ?? '?'} × depth ${d ?? '?'}`,
+        text('tf_shape_misfit', { key: imageKey, size, h: h ?? '?', w: w ?? '?', d: d ?? '?' }),
         file,
         record,
         offset,
@@ -442,11 +446,11 @@ export function detectSchema(
     if (!shape) {
       throw new TFRecordError(
         'no-image',
-        `cannot infer the shape of feature "${imageKey}" from its ${size} values`,
+        text('tf_shape_unknown', { key: imageKey, size }),
         file,
         record,
         offset,
-        'it is not a square image; add height, width and depth int64 features',
+        text('tf_hint_not_square'),
       );
     }
   }
@@ -474,8 +478,7 @@ function trim<T extends Uint8Array | Int32Array>(storage: T, used: number): T {
 }
 
 const utf8 = new TextDecoder();
-const RAW_NOT_ENCODED =
-  'the first record of the split holds raw pixels there: all records must share one schema';
+const RAW_NOT_ENCODED = text('tf_hint_raw_not_encoded');
 
 /** True if every pixel of an RGBA image has R = G = B. */
 function isGray(data: Uint8Array | Uint8ClampedArray): boolean {
@@ -556,17 +559,21 @@ export class SplitBuilder {
     if (!ref) {
       throw new TFRecordError(
         'no-image',
-        `record has no "${schema.imageKey}" feature`,
+        text('tf_missing_feature', { key: schema.imageKey }),
         file,
         index,
         offset,
-        'the first record of the split has it: all records must share one schema',
+        text('tf_hint_first_has'),
       );
     }
     if (ref.kind !== (schema.imageKind === 'encoded' ? 'bytes' : schema.imageKind)) {
       throw new TFRecordError(
         'no-image',
-        `feature "${schema.imageKey}" is a ${LIST_NAME[ref.kind]} here but a ${listName(schema.imageKind)} in the first record`,
+        text('tf_kind_changed', {
+          key: schema.imageKey,
+          kind: LIST_NAME[ref.kind],
+          first: schema.imageKind === 'encoded' ? text('tf_list_encoded') : LIST_NAME[schema.imageKind],
+        }),
         file,
         index,
         offset,
@@ -579,7 +586,7 @@ export class SplitBuilder {
       if (values.length !== 1) {
         throw new TFRecordError(
           'no-image',
-          `feature "${schema.imageKey}" holds ${values.length} byte strings, not one encoded image`,
+          text('tf_byte_strings_encoded', { key: schema.imageKey, count: values.length }),
           file,
           index,
           offset,
@@ -600,7 +607,7 @@ export class SplitBuilder {
           throw encodedError(schema.imageKey, encodedFormat(values[0])!, ctx, RAW_NOT_ENCODED);
         throw new TFRecordError(
           'image-size',
-          `feature "${schema.imageKey}" holds ${values.length} byte strings, not one raw pixel buffer`,
+          text('tf_byte_strings_raw', { key: schema.imageKey, count: values.length }),
           file,
           index,
           offset,
@@ -615,11 +622,11 @@ export class SplitBuilder {
       const { height, width, depth } = schema;
       throw new TFRecordError(
         'image-size',
-        `image "${schema.imageKey}" has ${n} values, expected ${pixels} (${height}×${width}×${depth}) like the first record`,
+        text('tf_image_values', { key: schema.imageKey, n, pixels, height, width, depth }),
         file,
         index,
         offset,
-        'all images of a split must have one size',
+        text('tf_hint_one_size'),
       );
     }
 
@@ -652,14 +659,19 @@ export class SplitBuilder {
             continue;
           }
         }
-        const reason = result.status === 'rejected' ? result.reason : 'the decoder returned no pixels';
+        const reason: unknown = result.status === 'rejected' ? result.reason : text('tf_hint_no_pixels');
         throw new TFRecordError(
           'image-decode',
-          `image "${this.schema.imageKey}" (${encodedFormat(bytes) ?? 'unknown format'}, ${bytes.length} bytes) does not decode`,
+          text('tf_image_decode', {
+            key: this.schema.imageKey,
+            format: encodedFormat(bytes) ?? text('tf_unknown_format'),
+            bytes: bytes.length,
+          }),
           ctx.file,
           ctx.record,
           ctx.offset,
-          reason instanceof Error ? reason.message : String(reason),
+          // The browser's own reason for a failed decode is in its words (English here).
+          reason instanceof Error ? reason.message : isUserText(reason) ? reason : String(reason),
         );
       }
     }
@@ -678,11 +690,17 @@ export class SplitBuilder {
     } else if (height !== schema.height || width !== schema.width) {
       throw new TFRecordError(
         'image-size',
-        `image "${schema.imageKey}" is ${height}×${width} pixels, expected ${schema.height}×${schema.width} like the first record`,
+        text('tf_image_pixels', {
+          key: schema.imageKey,
+          height,
+          width,
+          expectedHeight: schema.height,
+          expectedWidth: schema.width,
+        }),
         ctx.file,
         ctx.record,
         ctx.offset,
-        'all images of a split must have one size',
+        text('tf_hint_one_size'),
       );
     } else if (!gray && schema.depth === 1) {
       this.widen();
@@ -794,11 +812,11 @@ export class SplitBuilder {
     const { file, record, offset } = this.ctx;
     return new TFRecordError(
       'no-image',
-      `pixel ${index} of "${this.schema.imageKey}" is ${value}, outside ${range}`,
+      text('tf_pixel_range', { index, key: this.schema.imageKey, value, range }),
       file,
       record,
       offset,
-      'image values must be 8-bit pixels (0..255, or 0..1 floats)',
+      text('tf_hint_8bit'),
     );
   }
 
@@ -817,21 +835,20 @@ export class SplitBuilder {
       if (label > this.maxLabel) this.maxLabel = label;
       return label;
     }
-    const key = this.schema.labelKey;
-    const bad = (what: string) => new TFRecordError('bad-label', what, ctx.file, ctx.record, ctx.offset);
-    if (ref.kind === 'bytes') throw bad(`label "${key}" is a bytes_list; expected an int64_list class index`);
+    const key = this.schema.labelKey ?? '';
+    const bad = (what: UserText) => new TFRecordError('bad-label', what, ctx.file, ctx.record, ctx.offset);
+    if (ref.kind === 'bytes') throw bad(text('tf_label_bytes', { key }));
     const v = this.scalar;
     const n =
       ref.kind === 'int64'
         ? readInt64Into(record, ref, v, 0, 2, ctx)
         : readFloatInto(record, ref, v, 0, 2, ctx);
     if (n === 0) return -1;
-    if (n > 1)
-      throw bad(`label "${key}" has ${n} values; one class per record is supported, not multi-label`);
+    if (n > 1) throw bad(text('tf_label_multi', { key, n }));
     const label = v[0];
-    if (!Number.isInteger(label)) throw bad(`label "${key}" is ${label}, not an integer class index`);
-    if (label < 0) throw bad(`label "${key}" is negative (${label})`);
-    if (label >= MAX_CLASSES) throw bad(`label "${key}" is ${label}, above the ${MAX_CLASSES - 1} limit`);
+    if (!Number.isInteger(label)) throw bad(text('tf_label_not_int', { key, label }));
+    if (label < 0) throw bad(text('tf_label_negative', { key, label }));
+    if (label >= MAX_CLASSES) throw bad(text('tf_label_too_big', { key, label, max: MAX_CLASSES - 1 }));
     if (label > this.maxLabel) this.maxLabel = label;
     return label;
   }

@@ -6,6 +6,8 @@
  * message is complete on its own.
  */
 
+import { english, text, type UserText } from '../i18n-text';
+
 export type TFRecordErrorCode =
   /** The file has 0 bytes (or 0 bytes after gzip decompression). */
   | 'empty'
@@ -46,26 +48,50 @@ export class TFRecordError extends Error {
   readonly record: number;
   /** Byte offset of the record's start (of the decompressed stream for gzip files), -1 if not applicable. */
   readonly offset: number;
+  /** The message as a catalog text, worded on the page in its language; `message` is its English wording. */
+  readonly text: UserText;
 
   /**
-   * @param what what is wrong, in a few words: `data CRC mismatch`. The constructor adds where, then the hint:
+   * @param what what is wrong, in a few words (a catalog text; a plain string is shown as it is): `data CRC
+   *   mismatch`. The constructor adds where, then the hint:
    *   `tfrecord: data CRC mismatch in train-00001.tfrecords, record 17 at byte 40960`.
    * @param hint optional explanation appended after the location (`the file does not look like a TFRecord file`).
    */
-  constructor(code: TFRecordErrorCode, what: string, file: string, record = -1, offset = -1, hint = '') {
-    super(formatMessage(what, file, record, offset, hint));
+  constructor(
+    code: TFRecordErrorCode,
+    what: UserText | string,
+    file: string,
+    record = -1,
+    offset = -1,
+    hint: UserText | string = '',
+  ) {
+    const t = locate(what, file, record, offset, hint);
+    super(english(t));
     this.code = code;
     this.file = file;
     this.record = record;
     this.offset = offset;
+    this.text = t;
   }
 }
 
-function formatMessage(what: string, file: string, record: number, offset: number, hint: string): string {
-  let message = `tfrecord: ${what} in ${file || '(unnamed file)'}`;
-  if (record >= 0) message += `, record ${record}`;
-  if (offset >= 0) message += ` at byte ${offset}`;
-  return hint ? `${message}: ${hint}` : message;
+function locate(
+  what: UserText | string,
+  file: string,
+  record: number,
+  offset: number,
+  hint: UserText | string,
+): UserText {
+  const where = { what, file: file || text('tf_unnamed_file'), record, offset };
+  const located =
+    record >= 0
+      ? offset >= 0
+        ? text('tf_at_record_offset', where)
+        : text('tf_at_record', where)
+      : offset >= 0
+        ? text('tf_at_offset', where)
+        : text('tf_in_file', where);
+  return hint ? text('tf_with_hint', { message: located, hint }) : located;
 }
 
 /** True for a TFRecordError, also one that crossed a Comlink boundary as a plain `{ name, message }`. */

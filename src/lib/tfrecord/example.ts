@@ -16,6 +16,7 @@
  * 'not-example' error. `parseExample` decodes everything generically, for schema detection and tests.
  */
 import { TFRecordError } from './errors';
+import { text } from '../i18n-text';
 
 // Typed `number`, not literals, so that comparing a field against one does not narrow it for the next field.
 export const WIRE_VARINT: number = 0;
@@ -70,10 +71,11 @@ export interface ValueRange {
   fail: (value: number, index: number) => never;
 }
 
+/** `what` is the protobuf-level fault (wire types, varints): a technical detail kept in English in both languages. */
 function malformed(ctx: RecordContext, what: string, at: number): never {
   throw new TFRecordError(
     'not-example',
-    `not a tf.train.Example protobuf (${what} at byte ${at} of the record)`,
+    text('tf_not_example', { what, at }),
     ctx.file,
     ctx.record,
     ctx.offset,
@@ -172,7 +174,7 @@ class ProtoReader {
       const exact = BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
       throw new TFRecordError(
         'int64-range',
-        `int64 value ${exact} is beyond ±(2^53 − 1) and would lose precision (byte ${start} of the record)`,
+        text('tf_int64_range', { value: String(exact), at: start }),
         this.ctx.file,
         this.ctx.record,
         this.ctx.offset,

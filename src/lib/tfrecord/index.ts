@@ -13,6 +13,7 @@ import {
   type SchemaOverride,
 } from './dataset';
 import { TFRecordError } from './errors';
+import { text } from '../i18n-text';
 import { megabytes } from './estimate';
 import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
 
@@ -143,7 +144,7 @@ export async function readSplitInto(
   opts: ReadSplitOptions = {},
 ): Promise<Omit<ReadSplitResult, keyof DecodedSplit> & { builder: SplitBuilder }> {
   const { onProgress, signal } = opts;
-  if (files.length === 0) throw new TFRecordError('no-records', 'no files given', '(no file)');
+  if (files.length === 0) throw new TFRecordError('no-records', text('tf_no_files'), '(no file)');
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
   const storageBytes = opts.storageFor ?? totalBytes;
   let builder: SplitBuilder | null = opts.into ?? null;
@@ -167,12 +168,15 @@ export async function readSplitInto(
     if (stored > opts.maxBytes || (projecting && projected > opts.maxBytes * PROJECTION_MARGIN)) {
       throw new TFRecordError(
         'too-large',
-        'more data than this tab can hold',
+        text('tf_too_large'),
         name,
         -1,
         -1,
-        `the split needs about ${megabytes(Math.max(projected, stored))} MB, this tab can hold about ` +
-          `${megabytes(opts.maxBytes)} MB (reading stopped after ${b.size} records)`,
+        text('tf_hint_too_large', {
+          need: megabytes(Math.max(projected, stored)),
+          have: megabytes(opts.maxBytes),
+          records: b.size,
+        }),
       );
     }
   };
@@ -180,7 +184,7 @@ export async function readSplitInto(
   for (const [i, blob] of files.entries()) {
     signal?.throwIfAborted();
     const name = (blob as File).name || `file ${i + 1}`;
-    if (blob.size === 0) throw new TFRecordError('empty', 'file is empty (0 bytes)', name, 0, 0);
+    if (blob.size === 0) throw new TFRecordError('empty', text('tf_empty'), name, 0, 0);
     let compression: Compression = 'none';
     const splitter = new RecordSplitter(name, { skipBadRecords: opts.skipBadRecords });
     let rawBytesRead = 0;
@@ -203,11 +207,11 @@ export async function readSplitInto(
         if (schema.imageKind === 'encoded' && !opts.decodeImage) {
           throw new TFRecordError(
             'no-image',
-            `feature "${schema.imageKey}" holds encoded images`,
+            text('tf_encoded_images_any', { key: schema.imageKey }),
             name,
             index,
             offset,
-            'no image decoder is available here',
+            text('tf_hint_no_decoder'),
           );
         }
         features = listFeatures(data, { file: name, record: index, offset });
@@ -242,11 +246,11 @@ export async function readSplitInto(
     if (splitter.records === 0) {
       throw new TFRecordError(
         'no-records',
-        'file holds no records',
+        text('tf_no_records'),
         name,
         -1,
         -1,
-        splitter.skipped ? `all ${splitter.skipped} records failed their data CRC` : '',
+        splitter.skipped ? text('tf_hint_all_crc', { count: splitter.skipped }) : '',
       );
     }
     skipped += splitter.skipped;

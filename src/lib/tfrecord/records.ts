@@ -12,6 +12,7 @@
  */
 import { maskedCrc32c, maskedCrc32c8, wordsOf } from './crc32c';
 import { TFRecordError } from './errors';
+import { text, type UserText } from '../i18n-text';
 
 export const HEADER_BYTES = 12;
 export const FOOTER_BYTES = 4;
@@ -85,27 +86,27 @@ function describeBytes(n: number): string {
 }
 
 /** What a file's first bytes look like, for the message that says it is not a TFRecord file. */
-function describeStart(head: Uint8Array): string {
+function describeStart(head: Uint8Array): UserText | null {
   const starts = (...sig: number[]) => sig.every((b, i) => head[i] === b);
-  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
-  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
-  if (starts(0x47, 0x49, 0x46, 0x38)) return 'a GIF image';
-  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive';
-  if (starts(0x42, 0x5a, 0x68)) return 'bzip2 data';
-  if (starts(0x25, 0x50, 0x44, 0x46)) return 'a PDF document';
-  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'a NumPy .npy array';
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return text('tf_like_png');
+  if (starts(0xff, 0xd8, 0xff)) return text('tf_like_jpeg');
+  if (starts(0x47, 0x49, 0x46, 0x38)) return text('tf_like_gif');
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return text('tf_like_zip');
+  if (starts(0x42, 0x5a, 0x68)) return text('tf_like_bzip2');
+  if (starts(0x25, 0x50, 0x44, 0x46)) return text('tf_like_pdf');
+  if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return text('tf_like_npy');
   if (
     head.length > 0 &&
     head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)
   ) {
-    return 'text';
+    return text('tf_like_text');
   }
-  return '';
+  return null;
 }
 
-function notTFRecordHint(head: Uint8Array): string {
+function notTFRecordHint(head: Uint8Array): UserText {
   const like = describeStart(head);
-  return `the file does not look like a TFRecord file${like ? ` (it starts like ${like})` : ''}`;
+  return like ? text('tf_hint_not_tfrecord_like', { like }) : text('tf_hint_not_tfrecord');
 }
 
 /** Push parser for TFRecord framing; see the module comment. */
@@ -184,30 +185,43 @@ export class RecordSplitter {
 
   /** Call after the last chunk: throws if the file was empty or ends inside a record. */
   end(): void {
-    const after = this.compression === 'none' ? '' : ` after ${this.compression} decompression`;
+    const plain = this.compression === 'none';
+    const compression = this.compression;
     if (this.bytes === 0)
-      throw new TFRecordError('empty', `file is empty (0 bytes${after})`, this.file, 0, 0);
+      throw new TFRecordError(
+        'empty',
+        plain ? text('tf_empty') : text('tf_empty_after', { compression }),
+        this.file,
+        0,
+        0,
+      );
     if (this.bodyLength >= 0) {
       throw new TFRecordError(
         'truncated',
-        `truncated record: the file ends inside a record body (${this.partsFill} of ${this.bodyLength + FOOTER_BYTES} data and CRC bytes present${after})`,
+        plain
+          ? text('tf_truncated_body', { have: this.partsFill, need: this.bodyLength + FOOTER_BYTES })
+          : text('tf_truncated_body_after', {
+              have: this.partsFill,
+              need: this.bodyLength + FOOTER_BYTES,
+              compression,
+            }),
         this.file,
         this.index,
         this.recordOffset,
-        'the file was cut short, e.g. by an interrupted download or copy',
+        text('tf_hint_cut_short'),
       );
     }
     if (this.headerFill > 0) {
       const first = this.index === 0;
       throw new TFRecordError(
         'truncated',
-        `truncated record: the file ends inside a record header (${this.headerFill} of ${HEADER_BYTES} bytes present${after})`,
+        plain
+          ? text('tf_truncated_header', { have: this.headerFill, need: HEADER_BYTES })
+          : text('tf_truncated_header_after', { have: this.headerFill, need: HEADER_BYTES, compression }),
         this.file,
         this.index,
         this.recordOffset,
-        first
-          ? notTFRecordHint(this.header.subarray(0, this.headerFill))
-          : 'the file was cut short, e.g. by an interrupted download or copy',
+        first ? notTFRecordHint(this.header.subarray(0, this.headerFill)) : text('tf_hint_cut_short'),
       );
     }
   }
@@ -219,11 +233,11 @@ export class RecordSplitter {
       const first = this.index === 0 && this.recordOffset === 0;
       throw new TFRecordError(
         'length-crc',
-        'length CRC mismatch',
+        text('tf_length_crc'),
         this.file,
         this.index,
         this.recordOffset,
-        first ? notTFRecordHint(b.subarray(at, at + HEADER_BYTES)) : 'the record header is corrupt',
+        first ? notTFRecordHint(b.subarray(at, at + HEADER_BYTES)) : text('tf_hint_header_corrupt'),
       );
     }
     // hi >= 2^21 means a length of 2^53 or more: not even representable as a JavaScript number.
@@ -232,11 +246,11 @@ export class RecordSplitter {
       const shown = hi >= 0x20_0000 ? `${(BigInt(hi) << 32n) | BigInt(lo)}` : `${length}`;
       throw new TFRecordError(
         'absurd-length',
-        `record length ${shown} bytes exceeds the ${describeBytes(this.maxRecordBytes)} limit`,
+        text('tf_absurd_length', { length: shown, limit: describeBytes(this.maxRecordBytes) }),
         this.file,
         this.index,
         this.recordOffset,
-        'the length field is corrupt or the record is far larger than any image record',
+        text('tf_hint_absurd_length'),
       );
     }
     return length;
@@ -248,7 +262,7 @@ export class RecordSplitter {
     const offset = this.recordOffset;
     this.bodyLength = -1;
     if (maskedCrc32c(b, at, at + length, words) !== u32(b, at + length)) {
-      const err = new TFRecordError('data-crc', 'data CRC mismatch', this.file, index, offset);
+      const err = new TFRecordError('data-crc', text('tf_data_crc'), this.file, index, offset);
       if (!this.skipBadRecords) throw err;
       this.skipped++;
       this.onSkip?.(err);
@@ -265,11 +279,11 @@ export function splitRecords(bytes: Uint8Array, file: string, opts: RecordOption
   if (compression !== 'none') {
     throw new TFRecordError(
       'gzip',
-      `${compression}-compressed data`,
+      text('tf_compressed', { compression }),
       file,
       -1,
       -1,
-      'splitRecords reads uncompressed bytes only; use readRecords on a stream',
+      text('tf_hint_split_uncompressed'),
     );
   }
   const out: TFRecord[] = [];
@@ -392,11 +406,11 @@ export async function* decodedChunks(
           const why = e instanceof Error ? e.message : String(e);
           throw new TFRecordError(
             'gzip',
-            `corrupt or truncated ${compression} data`,
+            text('tf_gzip_corrupt', { compression }),
             file,
             -1,
             -1,
-            `decompression failed after ${bytesRead} compressed bytes read (${why})`,
+            text('tf_hint_gzip_failed', { bytes: bytesRead, why }),
           );
         }
         if (r.done) return;

@@ -5,11 +5,12 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { cannotTrainOn, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
-import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../ml/config';
+import { cannotTrainOnText, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
+import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfigText, type TrainConfig } from '../ml/config';
+import { joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
 import { decodedToDevice, type DeviceSplit } from '../ml/data';
 import type { ModelDefinition } from '../models/spec';
-import { assertTrainable, definitionFor, definitionKey, trainProblem, useDefinition } from './models';
+import { assertTrainable, definitionFor, definitionKey, trainProblemText, useDefinition } from './models';
 import * as persist from './persist';
 import type {
   ImportResult,
@@ -60,12 +61,8 @@ import {
 
 type LoadedSplit = Awaited<ReturnType<typeof readSplit>>;
 
-class WorkerError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
+/** An error of the API: the kind in `name`, an English `message`, and the catalog text the page words in its language. */
+class WorkerError extends TextError {}
 
 // Everything below lives as long as the worker does.
 let backend: BackendInfo | null = null;
@@ -201,7 +198,7 @@ function numClasses(): number {
 
 function deviceSplit(split: SplitName, classes: number): DeviceSplit {
   const h = host[split];
-  if (!h) throw new WorkerError('DataError', `No ${split} data is loaded.`);
+  if (!h) throw new WorkerError('DataError', text('worker_no_data', { split }));
   const existing = device[split];
   if (existing && existing.numClasses === classes) return existing;
   existing?.dispose();
@@ -226,7 +223,7 @@ function packedTrainSplit(): PackedSplit {
 }
 
 function requireModel(): TrainingState {
-  if (!training) throw new WorkerError('StateError', 'There is no model yet: train one first.');
+  if (!training) throw new WorkerError('StateError', text('worker_no_model'));
   return training;
 }
 
@@ -243,13 +240,14 @@ function replaceTraining(next: TrainingState, config: TrainConfig): void {
   lastTest = null;
 }
 
-function checkIdle(what: string): void {
-  if (running)
-    throw new WorkerError('StateError', `Cannot ${what} while training is running: pause or stop it first.`);
+type Action = `act_${string}` & MessageKey;
+
+function checkIdle(action: Action): void {
+  if (running) throw new WorkerError('StateError', text('worker_busy', { action: text(action) }));
 }
 
 /** Told when this worker can no longer compute (set by `init`). */
-let reportFatal: ((reason: string) => void) | null = null;
+let reportFatal: ((reason: UserText) => void) | null = null;
 const watchedDevices = new WeakSet<GPUDevice>();
 
 /** On webgpu: report the GPU device's loss (driver reset, device removed, destroyed) while it is the one in use. */
@@ -262,7 +260,12 @@ function watchDevice(): void {
   watchedDevices.add(device);
   void device.lost.then((info) => {
     if (backend?.name === 'webgpu')
-      reportFatal?.(`the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`);
+      // The browser's reason and message stay in its words.
+      reportFatal?.(
+        info.message
+          ? text('worker_gpu_lost_message', { reason: info.reason, message: info.message })
+          : text('worker_gpu_lost', { reason: info.reason }),
+      );
   });
 }
 
@@ -274,7 +277,7 @@ export const api = {
   async init(
     preferred: BackendName = 'webgpu',
     lockName?: string,
-    onFatal?: (reason: string) => void,
+    onFatal?: (reason: UserText) => void,
   ): Promise<BackendInfo> {
     if (lockName) {
       await new Promise<void>((held) => {
@@ -304,7 +307,7 @@ export const api = {
     onProgress?: (p: LoadProgress) => void,
     options: LoadOptions = {},
   ): Promise<SplitSummary> {
-    checkIdle('load data');
+    checkIdle('act_load_data');
     const room = await checkFits(files, hostBytes(split), backend?.name, options.schema);
     return readInto(split, files, onProgress, options, room);
   },
@@ -314,14 +317,14 @@ export const api = {
     urls: Record<SplitName, string>,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<SplitSummary[]> {
-    checkIdle('load data');
+    checkIdle('act_load_data');
     const files = await Promise.all(
       SPLITS.map(async (split) => {
         const res = await fetch(urls[split]);
         if (!res.ok)
           throw new WorkerError(
             'FetchError',
-            `Could not fetch the sample ${urls[split]}: HTTP ${res.status}.`,
+            text('worker_sample_fetch', { url: urls[split], status: res.status }),
           );
         const name =
           new URL(urls[split], self.location.href).pathname.split('/').pop() ?? `${split}.tfrecords`;
@@ -345,7 +348,7 @@ export const api = {
     onProgress?: (p: LoadProgress) => void,
   ): Promise<SplitSummary> {
     const files = sources[split];
-    if (!files) throw new WorkerError('StateError', `No ${split} data is loaded.`);
+    if (!files) throw new WorkerError('StateError', text('worker_no_data', { split }));
     return api.loadFiles(split, files, onProgress, options);
   },
 
@@ -356,13 +359,12 @@ export const api = {
   },
 
   async train(config: TrainConfig, callbacks: TrainCallbacks): Promise<TrainOutcome> {
-    checkIdle('start training');
-    const problems = Object.values(validateConfig(config));
-    if (problems.length) throw new WorkerError('ConfigError', problems.join(' '));
+    checkIdle('act_start_training');
+    const problems = Object.values(validateConfigText(config));
+    if (problems.length) throw new WorkerError('ConfigError', joinTexts(problems));
     const classes = numClasses();
     const data = deviceSplit('train', classes);
-    if (!data.y)
-      throw new WorkerError('DataError', 'The training data has no labels: there is nothing to learn from.');
+    if (!data.y) throw new WorkerError('DataError', text('worker_no_labels'));
     // An imported model.json is its own definition (checked when it was imported and against the data below).
     const imported = await persist.isImported(config.model);
     const definition = imported ? undefined : definitionFor(config.model);
@@ -391,13 +393,17 @@ export const api = {
       training = newTrainingState(built, config);
       trainingModelKey = modelKey;
     }
-    const unsupported = backend ? cannotTrainOn(backend.name, training!.built.model) : null;
+    const unsupported = backend ? cannotTrainOnText(backend.name, training!.built.model) : null;
     if (unsupported) throw new WorkerError('ConfigError', unsupported);
     trainingConfig = config;
     lastValidation = null;
     lastTest = null;
-    const mismatch = persist.inputMismatch(training!.built.model, data.shape);
-    if (mismatch) throw new WorkerError('ModelError', `Cannot train ${config.model}: ${mismatch}.`);
+    const mismatch = persist.inputMismatchText(training!.built.model, data.shape);
+    if (mismatch)
+      throw new WorkerError(
+        'ModelError',
+        text('worker_cannot_train', { model: config.model, problem: mismatch }),
+      );
     persist.beginTraining(config, startNew);
     running = true;
     paused = false;
@@ -482,7 +488,7 @@ export const api = {
   },
 
   async evaluate(onProgress?: (done: number, total: number) => void): Promise<EvalResult> {
-    checkIdle('evaluate');
+    checkIdle('act_evaluate');
     const state = requireModel();
     const classes = state.built.model.outputs[0].shape[1] as number;
     const split = deviceSplit('validation', classes);
@@ -493,7 +499,7 @@ export const api = {
   },
 
   async predict(onProgress?: (done: number, total: number) => void): Promise<PredictResult> {
-    checkIdle('predict');
+    checkIdle('act_predict');
     const state = requireModel();
     const classes = state.built.model.outputs[0].shape[1] as number;
     lastTest = await predict(state.built.model, deviceSplit('test', classes), onProgress);
@@ -511,7 +517,7 @@ export const api = {
 
   /** inference.py's CSV of the last prediction; `rich` adds every class's probability (`Id,Category,p0,…`). */
   predictionsCsv(rich: boolean): string {
-    if (!lastTest || !host.test) throw new WorkerError('StateError', 'Predict on the test data first.');
+    if (!lastTest || !host.test) throw new WorkerError('StateError', text('worker_predict_first'));
     const probabilities = rich
       ? { values: lastTest.probabilities, numClasses: lastTest.numClasses }
       : undefined;
@@ -525,7 +531,7 @@ export const api = {
     if (!h || !probabilities || !training)
       throw new WorkerError(
         'StateError',
-        query.split === 'validation' ? 'Evaluate the model first.' : 'Predict on the test data first.',
+        text(query.split === 'validation' ? 'worker_evaluate_first' : 'worker_predict_first'),
       );
     const numClasses = training.built.model.outputs[0].shape[1] as number;
     const scored: Scored = {
@@ -563,7 +569,7 @@ export const api = {
    * on next use); the model so far, Adam's state and the step count move with it.
    */
   async switchBackend(name: BackendName): Promise<BackendInfo> {
-    checkIdle('switch backend');
+    checkIdle('act_switch_backend');
     const snapshot = training ? await captureState(training) : null;
     const spec = training?.built.spec;
     for (const split of SPLITS) {
@@ -593,10 +599,10 @@ export const api = {
     name: string,
     inputShape: [number, number, number],
     classes: number,
-  ): string | null {
+  ): UserText | null {
     // Only once a backend is chosen: asking tfjs for its backend earlier would start one of its own choosing.
     if (!backend) return null;
-    return trainProblem(name, def ?? undefined, inputShape, classes, backend.name);
+    return trainProblemText(name, def ?? undefined, inputShape, classes, backend.name);
   },
 
   // --- Persistence (issue 6): runs, checkpoints, model files; IndexedDB lives in this worker ---
@@ -614,7 +620,7 @@ export const api = {
 
   /** Loads a checkpoint's weights, Adam state, step and epoch; Train with start_new_model off continues it. */
   async restoreCheckpoint(id: string): Promise<RestoreResult> {
-    checkIdle('restore a checkpoint');
+    checkIdle('act_restore_checkpoint');
     const r = await persist.restore(id);
     replaceTraining(r.state, r.config);
     return { step: r.state.globalStep, epoch: r.state.epoch, config: r.config, run: r.run };
@@ -642,7 +648,7 @@ export const api = {
 
   /** The current model as TensorFlow.js layers files plus its training state. */
   async exportModel(): Promise<ModelFile[]> {
-    checkIdle('export the model');
+    checkIdle('act_export_model');
     const state = requireModel();
     const files = await persist.exportFiles(
       state,
@@ -657,7 +663,7 @@ export const api = {
 
   /** Uploaded model.json (+ weights, + training state) becomes the current model, named for `Model`. */
   async importModel(files: File[], current: TrainConfig): Promise<ImportResult> {
-    checkIdle('import a model');
+    checkIdle('act_import_model');
     const r = await persist.importModel(files, current);
     replaceTraining(r.state, r.config);
     return { name: r.name, withWeights: r.withWeights, step: r.state.globalStep, config: r.config };
@@ -665,7 +671,7 @@ export const api = {
 
   /** Deletes an imported model from the library (IndexedDB and `Model`); the current model, if it is that one, stays. */
   async deleteImportedModel(name: string): Promise<void> {
-    checkIdle('delete a model');
+    checkIdle('act_delete_model');
     await persist.deleteImportedModel(name);
   },
 

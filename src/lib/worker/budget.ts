@@ -16,6 +16,7 @@
  * `null` or `undefined` goes back to the rule.
  */
 import { estimateSplit, megabytes, type SchemaOverride } from '../tfrecord';
+import { text, TextError, type UserText } from '../i18n-text';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -44,8 +45,10 @@ export function dataBudget(backend: string | undefined): number {
   return backend === 'wasm' ? Math.min(budget, WASM_MAX_BYTES) : budget;
 }
 
-export class DataTooLargeError extends Error {
-  override readonly name = 'DataTooLargeError';
+export class DataTooLargeError extends TextError {
+  constructor(t: UserText) {
+    super('DataTooLargeError', t);
+  }
 }
 
 /**
@@ -62,14 +65,20 @@ export async function checkFits(
   const left = Math.max(0, budget - others);
   const estimate = await estimateSplit(files, { schema });
   if (estimate && estimate.bytes > left) {
-    const names = files.map((f) => f.name).join(', ');
+    const need = text(files.length > 1 ? 'budget_need_many' : 'budget_need_one', {
+      names: files.map((f) => f.name).join(', '),
+      mb: megabytes(estimate.bytes),
+      records: estimate.records.toLocaleString('en-US'),
+    });
     throw new DataTooLargeError(
-      `${names} ${files.length > 1 ? 'need' : 'needs'} about ${megabytes(estimate.bytes)} MB (${estimate.records.toLocaleString('en-US')} ` +
-        `images at 1 byte per pixel), this tab can hold about ${megabytes(left)} MB` +
-        (others > 0
-          ? ` more (${megabytes(budget)} MB in all, ${megabytes(others)} MB taken by the other loaded data).`
-          : '.') +
-        ' Nothing was loaded.',
+      others > 0
+        ? text('budget_refused_more', {
+            need,
+            left: megabytes(left),
+            budget: megabytes(budget),
+            others: megabytes(others),
+          })
+        : text('budget_refused', { need, left: megabytes(left) }),
     );
   }
   return left;

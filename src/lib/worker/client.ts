@@ -2,6 +2,10 @@
 import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
 import { SPLITS, type SplitName } from './types';
+import { installErrorTransfer } from './error-transfer';
+import { text, type UserText } from '../i18n-text';
+
+installErrorTransfer();
 
 export type Remote = Comlink.Remote<WorkerApi>;
 
@@ -15,7 +19,7 @@ export interface WorkerHandle {
   /** Starts watching for the worker's death; call once `init` (which takes the lock) has returned. */
   watch(): void;
   /** Reports the worker lost (e.g. its GPU device is gone) and ends it. */
-  lost(reason: string): void;
+  lost(reason: UserText | string): void;
 }
 
 /**
@@ -23,21 +27,21 @@ export interface WorkerHandle {
  * ending for any reason (out of memory, closed, crashed). Death is seen through a Web Lock the worker holds: the
  * browser releases it when the worker's context goes away, and the page's waiting request is then granted.
  */
-export function startWorker(onLost: (reason: string) => void): WorkerHandle {
+export function startWorker(onLost: (reason: UserText | string) => void): WorkerHandle {
   const worker = new Worker(new URL('./train.worker.ts', import.meta.url), {
     type: 'module',
     name: 'pagetrain',
   });
   const lockName = `pagetrain-worker-${crypto.randomUUID()}`;
   let ended = false;
-  const lost = (reason: string) => {
+  const lost = (reason: UserText | string) => {
     if (ended) return;
     ended = true;
     worker.terminate();
     onLost(reason);
   };
   worker.addEventListener('error', (e) => {
-    lost(`the training worker hit an uncaught error${e.message ? ` (${e.message})` : ''}`);
+    lost(e.message ? text('worker_uncaught_error', { error: e.message }) : text('worker_uncaught'));
   });
   return {
     remote: Comlink.wrap<WorkerApi>(worker),
@@ -49,9 +53,7 @@ export function startWorker(onLost: (reason: string) => void): WorkerHandle {
     },
     lost,
     watch() {
-      void navigator.locks.request(lockName, () =>
-        lost('the training worker stopped unexpectedly (it may have run out of memory or crashed)'),
-      );
+      void navigator.locks.request(lockName, () => lost(text('worker_stopped_unexpectedly')));
     },
   };
 }

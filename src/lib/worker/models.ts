@@ -3,14 +3,15 @@
  * and the check that the backend in use can train it, made before the first step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { missingKernelsMessage } from '../ml/capability';
+import { missingKernelsText } from '../ml/capability';
+import { english, joinTexts, text, TextError, type UserText } from '../i18n-text';
 import { LOGISTIC_MODEL, logisticDefinition } from '../models/presets';
 import { resolveModel, type ModelDefinition, type Shape } from '../models/spec';
 
 let current: ModelDefinition | null = null;
 
-function modelError(message: string): Error {
-  return Object.assign(new Error(message), { name: 'ModelError' });
+function modelError(t: UserText): Error {
+  return new TextError('ModelError', t);
 }
 
 /** Remembers the definition the next run of `def.name` builds (null: LogisticModel, built by its own function). */
@@ -22,7 +23,7 @@ export function useDefinition(def: ModelDefinition | null): void {
 export function definitionFor(name: string): ModelDefinition | undefined {
   if (current?.name === name) return current;
   if (name === LOGISTIC_MODEL) return undefined;
-  throw modelError(`There is no definition for the model "${name}": choose it again in Model.`);
+  throw modelError(text('model_no_definition', { name }));
 }
 
 /** A key that changes whenever the model to build changes, so a changed definition starts fresh weights. */
@@ -34,16 +35,22 @@ export function definitionKey(name: string, def: ModelDefinition | undefined): s
  * Null when `def` (LogisticModel when undefined) can be built for the data and trained on the backend in use;
  * otherwise the plain-language reason.
  */
-export function trainProblem(
+export function trainProblemText(
   name: string,
   def: ModelDefinition | undefined,
   inputShape: Shape,
   numClasses: number,
   backend: string = tf.getBackend(),
-): string | null {
+): UserText | null {
   const resolved = resolveModel(def ?? { ...logisticDefinition(), name }, inputShape, numClasses);
-  if (!resolved.ok) return `The model "${name}" cannot be built for this data: ${resolved.errors.join(' ')}`;
-  return missingKernelsMessage(resolved, backend);
+  if (!resolved.ok) return text('model_cannot_build', { name, errors: joinTexts(resolved.errors) });
+  return missingKernelsText(resolved, backend);
+}
+
+/** trainProblemText in English. */
+export function trainProblem(...args: Parameters<typeof trainProblemText>): string | null {
+  const t = trainProblemText(...args);
+  return t && english(t);
 }
 
 /** Throws a ModelError with trainProblem's reason; call before training starts. */
@@ -53,6 +60,6 @@ export function assertTrainable(
   inputShape: Shape,
   numClasses: number,
 ): void {
-  const problem = trainProblem(name, def, inputShape, numClasses);
+  const problem = trainProblemText(name, def, inputShape, numClasses);
   if (problem) throw modelError(problem);
 }

@@ -1,6 +1,7 @@
 /** Types of the persistence part of the worker contract (issue 6); safe for the page to import (no tfjs). */
 import type { Listing } from '../store/db';
 import type { CheckpointMeta, HistoryEntry, RunRecord } from '../store/records';
+import type { UserText } from '../i18n-text';
 
 export type { CheckpointMeta, HistoryEntry, RunRecord };
 
@@ -29,9 +30,9 @@ export interface ModelFile {
 /** Told when checkpoints or runs change, and when a save fails (the message says what to delete). */
 export interface PersistListener {
   onChange(): void;
-  onError(message: string): void;
+  onError(message: UserText | string): void;
   /** Something to tell the user that is not a failure (waiting for another tab). */
-  onNotice?(message: string): void;
+  onNotice?(message: UserText | string): void;
 }
 
 export interface RestoreResult {

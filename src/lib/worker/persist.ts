@@ -7,6 +7,7 @@
  * is aborted whole, so every earlier checkpoint stays as it was.
  */
 import * as tf from '@tensorflow/tfjs';
+import { english, joinTexts, text, TextError, textOf, type UserText } from '../i18n-text';
 import type { TrainConfig } from '../ml/config';
 import type { BuiltModel } from '../ml/models';
 import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
@@ -28,12 +29,8 @@ import {
 } from '../store/records';
 import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from './persist-types';
 
-export class PersistError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
+/** A persistence error: the kind in `name`, the English `message`, the catalog text the page words. */
+export class PersistError extends TextError {}
 
 /** The starter code exported every 1,000 steps; keep the last 5 of each run unless pinned. */
 export const DEFAULT_POLICY: PersistPolicy = { everySteps: 1000, keepLast: 5 };
@@ -52,7 +49,7 @@ function db(): Promise<store.Db> {
       onBlocked: () => notifyNotice(store.WAITING_FOR_OTHER_TAB),
       onTerminated: () => {
         dbPromise = null;
-        notifyError('The browser closed the database connection; it will be opened again on the next save.');
+        notifyError(text('persist_connection_closed'));
       },
     })
     .then(async (d) => {
@@ -76,11 +73,11 @@ let restoredFrom: number | null = null;
 function notifyChange(): void {
   for (const l of listeners) void l.onChange();
 }
-function notifyError(message: string): void {
-  console.error(message);
+function notifyError(message: UserText | string): void {
+  console.error(typeof message === 'string' ? message : english(message));
   for (const l of listeners) void l.onError(message);
 }
-function notifyNotice(message: string): void {
+function notifyNotice(message: UserText | string): void {
   for (const l of listeners) void l.onNotice?.(message);
 }
 
@@ -91,15 +88,12 @@ export function subscribe(listener: PersistListener): void {
 export function setPolicy(p: Partial<PersistPolicy>): PersistPolicy {
   if (p.everySteps !== undefined) {
     if (!Number.isInteger(p.everySteps) || p.everySteps < 1)
-      throw new PersistError(
-        'ConfigError',
-        'Checkpoint interval must be a whole number of steps, at least 1.',
-      );
+      throw new PersistError('ConfigError', text('persist_every_steps'));
     policy.everySteps = p.everySteps;
   }
   if (p.keepLast !== undefined) {
     if (!Number.isInteger(p.keepLast) || p.keepLast < 1)
-      throw new PersistError('ConfigError', 'Checkpoints to keep must be a whole number, at least 1.');
+      throw new PersistError('ConfigError', text('persist_keep_last'));
     policy.keepLast = p.keepLast;
   }
   return { ...policy };
@@ -209,22 +203,27 @@ function queue(write: () => Promise<void>): Promise<void> {
 }
 
 /** What to delete to make room: the oldest unpinned checkpoints, other runs' first, by name and size. */
-async function quotaAdvice(): Promise<string> {
+async function quotaAdvice(): Promise<UserText> {
   const l = await store.listAll(await db());
-  const runName = (id: string) => l.runs.find((r) => r.id === id)?.name ?? 'a deleted run';
+  const runName = (id: string) => l.runs.find((r) => r.id === id)?.name ?? text('a_deleted_run');
   const unpinned = l.checkpoints.filter((c) => !c.pinned).sort((a, b) => a.createdAt - b.createdAt);
   const others = unpinned.filter((c) => c.runId !== run?.id);
   const pick = (others.length ? others : unpinned).slice(0, 3);
-  if (!pick.length)
-    return 'Every saved checkpoint is pinned: unpin and delete some (Checkpoints), or delete whole runs (Runs → Delete run).';
-  const named = pick.map((c) => `step ${c.step} of ${runName(c.runId)} (${formatBytes(c.bytes)})`).join('; ');
-  return `Delete checkpoints you no longer need in Checkpoints, oldest first — ${named} — or whole runs (Runs → Delete run), then train or export again.`;
+  if (!pick.length) return text('persist_all_pinned');
+  const named = joinTexts(
+    pick.map((c) =>
+      text('persist_checkpoint_item', { step: c.step, run: runName(c.runId), size: formatBytes(c.bytes) }),
+    ),
+    'text_list',
+  );
+  return text('persist_delete_advice', { named });
 }
 
-async function describeWriteError(e: Error): Promise<string> {
-  if (e.name !== 'QuotaExceededError') return e.message;
-  const advice = await quotaAdvice().catch(() => 'Delete checkpoints or runs you no longer need.');
-  return `${e.message}. Earlier checkpoints are intact. ${advice}`;
+async function describeWriteError(e: Error): Promise<UserText | string> {
+  const error = textOf(e) ?? e.message;
+  if (e.name !== 'QuotaExceededError') return error;
+  const advice = await quotaAdvice().catch(() => text('persist_delete_generic'));
+  return text('persist_quota', { error, advice });
 }
 
 /** Waits until every queued write has finished. */
@@ -421,8 +420,8 @@ export const KNOWN_LAYERS = new Set<string>([
   'Functional',
 ]);
 
-function importError(file: string, what: string): PersistError {
-  return new PersistError('ImportError', `Import model: ${file}: ${what}`);
+function importError(file: string, what: UserText): PersistError {
+  return new PersistError('ImportError', text('import_error', { file, what }));
 }
 
 /** Every layer of a Keras topology (nested models included): its class and its name. */
@@ -457,17 +456,17 @@ export async function parseModelFiles(files: File[]): Promise<{
     files.find((f) => f.name === MODEL_JSON) ??
     files.find((f) => f.name.endsWith('.json') && f.name !== STATE_JSON);
   if (!jsonFile)
-    throw importError(files.map((f) => f.name).join(', ') || '(no file)', 'no model.json among the files');
+    throw importError(files.map((f) => f.name).join(', ') || '(no file)', text('import_no_model_json'));
   if (jsonFile.size > MAX_MODEL_JSON_BYTES)
     throw importError(
       jsonFile.name,
-      `${jsonFile.size} bytes is too large for a model.json (limit ${MAX_MODEL_JSON_BYTES})`,
+      text('import_json_too_large', { bytes: jsonFile.size, limit: MAX_MODEL_JSON_BYTES }),
     );
   let parsed: unknown;
   try {
     parsed = JSON.parse(await jsonFile.text());
   } catch (e) {
-    throw importError(jsonFile.name, `not JSON (${(e as Error).message})`);
+    throw importError(jsonFile.name, text('import_not_json', { error: (e as Error).message }));
   }
   const modelJson = parsed as { modelTopology?: unknown; format?: unknown; weightsManifest?: unknown };
   if (
@@ -476,44 +475,43 @@ export async function parseModelFiles(files: File[]): Promise<{
     typeof modelJson.modelTopology !== 'object' ||
     !modelJson.modelTopology
   )
-    throw importError(jsonFile.name, 'no "modelTopology": not a TensorFlow.js layers model');
+    throw importError(jsonFile.name, text('import_no_topology'));
   if (modelJson.format !== undefined && modelJson.format !== 'layers-model')
-    throw importError(
-      jsonFile.name,
-      `format "${String(modelJson.format)}" is not "layers-model" (graph models cannot be trained)`,
-    );
+    throw importError(jsonFile.name, text('import_not_layers_model', { format: String(modelJson.format) }));
   const topology = modelJson.modelTopology as Record<string, unknown>;
   const modelTop = (topology.model_config as Record<string, unknown> | undefined) ?? topology;
   const layers = layerClasses(modelTop);
-  if (layers.length === 0) throw importError(jsonFile.name, 'the topology names no layers');
+  if (layers.length === 0) throw importError(jsonFile.name, text('import_no_layers'));
   const bad = layers.find((l) => !KNOWN_LAYERS.has(l.className));
   if (bad)
     throw importError(
       jsonFile.name,
-      `layer "${bad.name}" is a ${bad.className}, which pagetrain cannot train (it takes ` +
-        `${[...KNOWN_LAYERS].join(', ')})`,
+      text('import_unknown_layer', {
+        name: bad.name,
+        className: bad.className,
+        known: [...KNOWN_LAYERS].join(', '),
+      }),
     );
 
   const readGroups = async (manifest: unknown, where: string): Promise<WeightBuffer | null> => {
     if (manifest === undefined) return null;
-    if (!Array.isArray(manifest)) throw importError(where, '"weightsManifest" is not a list');
+    if (!Array.isArray(manifest)) throw importError(where, text('import_manifest_not_list'));
     const specs: WeightSpec[] = [];
     const parts: ArrayBuffer[] = [];
     let missing: string | null = null;
     for (const group of manifest as { paths?: unknown; weights?: unknown }[]) {
       if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights))
-        throw importError(where, 'a weightsManifest group lacks "paths" or "weights"');
+        throw importError(where, text('import_group_incomplete'));
       for (const w of group.weights as Record<string, unknown>[]) {
-        if (w.quantization)
-          throw importError(where, `weight "${String(w.name)}" is quantized, which is not supported`);
+        if (w.quantization) throw importError(where, text('import_quantized', { name: String(w.name) }));
         if (w.dtype !== 'float32' && w.dtype !== 'int32')
-          throw importError(where, `weight "${String(w.name)}" has dtype ${String(w.dtype)}`);
+          throw importError(where, text('import_dtype', { name: String(w.name), dtype: String(w.dtype) }));
         if (
           typeof w.name !== 'string' ||
           !Array.isArray(w.shape) ||
           !w.shape.every((n) => Number.isInteger(n) && n >= 0)
         )
-          throw importError(where, 'a weight has no name or an invalid shape');
+          throw importError(where, text('import_weight_invalid'));
         specs.push({ name: w.name, shape: w.shape as number[], dtype: w.dtype });
       }
       for (const p of group.paths as unknown[]) {
@@ -528,19 +526,15 @@ export async function parseModelFiles(files: File[]): Promise<{
       }
     }
     if (missing !== null) {
-      if (parts.length)
-        throw importError(where, `weight file ${missing} is missing (upload it with the others)`);
+      if (parts.length) throw importError(where, text('import_weight_file_missing', { file: missing }));
       return null; // topology only: the model starts from fresh weights
     }
     const want = weightBytes(specs);
     if (want > MAX_WEIGHT_BYTES)
-      throw importError(where, `weights of ${want} bytes exceed the ${MAX_WEIGHT_BYTES}-byte limit`);
+      throw importError(where, text('import_weights_too_large', { bytes: want, limit: MAX_WEIGHT_BYTES }));
     const data = tf.io.concatenateArrayBuffers(parts);
     if (data.byteLength !== want)
-      throw importError(
-        where,
-        `weight files hold ${data.byteLength} bytes but the manifest describes ${want}`,
-      );
+      throw importError(where, text('import_weights_size', { have: data.byteLength, want }));
     return { specs, data };
   };
 
@@ -552,7 +546,7 @@ export async function parseModelFiles(files: File[]): Promise<{
     try {
       s = JSON.parse(await stateFile.text()) as TrainingStateFile;
     } catch (e) {
-      throw importError(STATE_JSON, `not JSON (${(e as Error).message})`);
+      throw importError(STATE_JSON, text('import_not_json', { error: (e as Error).message }));
     }
     if (
       s.format !== STATE_FORMAT ||
@@ -560,7 +554,7 @@ export async function parseModelFiles(files: File[]): Promise<{
       !Number.isInteger(s.step) ||
       !Number.isInteger(s.epoch)
     )
-      throw importError(STATE_JSON, `not a pagetrain training state of version ${RECORD_VERSION}`);
+      throw importError(STATE_JSON, text('import_not_state', { version: RECORD_VERSION }));
     const optimizerWeights = await readGroups([s.optimizer], STATE_JSON);
     state = { ...s, optimizerWeights };
     used.add(stateFile);
@@ -634,7 +628,7 @@ export async function importModel(
       { withWeights: parsed.weights !== null },
     );
   } catch (e) {
-    throw importError(MODEL_JSON, `TensorFlow.js could not build it: ${(e as Error).message}`);
+    throw importError(MODEL_JSON, text('import_tfjs_failed', { error: (e as Error).message }));
   }
   imported.set(name, parsed);
   run = null;
@@ -677,10 +671,8 @@ export async function buildImported(name: string): Promise<BuiltModel | null> {
 }
 
 /** Input [h, w, d] the model takes, compared with the data's; null when they fit. */
-export function inputMismatch(model: tf.LayersModel, shape: [number, number, number]): string | null {
+export function inputMismatchText(model: tf.LayersModel, shape: [number, number, number]): UserText | null {
   const want = model.inputs[0].shape.slice(1);
   const fits = want.length === 3 ? want.every((n, i) => n === null || n === shape[i]) : false;
-  return fits
-    ? null
-    : `the model takes inputs of shape [${want.join(', ')}] but the data are [${shape.join(', ')}]`;
+  return fits ? null : text('model_input_mismatch', { want: want.join(', '), have: shape.join(', ') });
 }

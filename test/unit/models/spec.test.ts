@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { english } from '../../../src/lib/i18n-text';
 import {
   CONVNET_MODEL,
   convNetModel,
@@ -84,7 +85,7 @@ describe('shape inference', () => {
       ['dense_3', '10', 32 * 10 + 10],
     ]);
     expect(r.layers[0].index).toBeNull();
-    expect(r.layers[0].note).toMatch(/Dense needs a flat vector, and gets 28×28×1/);
+    expect(english(r.layers[0].note!)).toMatch(/Dense needs a flat vector, and gets 28×28×1/);
   });
 
   test('the output layer follows the class count and flattens an image left at the end', () => {
@@ -130,8 +131,9 @@ describe('shape inference', () => {
 });
 
 describe('validation messages', () => {
+  // The problems are catalog texts; their English wording is what these tests read.
   const errorsOf = (layers: unknown[], input = MNIST) =>
-    resolveModel(definition('T', layers as LayerSpec[]), input, 10).errors;
+    resolveModel(definition('T', layers as LayerSpec[]), input, 10).errors.map(english);
 
   test('an image shrunk below 1×1 names the layer, the sizes and the fix', () => {
     const errors = errorsOf([
