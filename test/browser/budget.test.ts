@@ -8,6 +8,8 @@ import { gzipSync } from 'node:zlib';
 import type { Worker as PWWorker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openApp, waitForStatus, type Session } from './harness';
+import { train } from './steps';
+import { megabytes } from '../../src/lib/tfrecord/estimate';
 
 const MB = 1024 * 1024;
 /** Bytes a loaded MNIST record takes: 784 pixels at 1 byte, and a 4-byte label. */
@@ -116,5 +118,29 @@ describe('data that does not fit is refused up front', () => {
       )
       .toBe(2);
     expect(s.pageErrors.filter((e) => !/Could not load|needs? about/.test(e))).toEqual([]);
+  });
+
+  test('a split larger than the GPU’s largest buffer is refused at Train with both sizes; lifted, it trains', async () => {
+    const { page } = s;
+    const before = await splits();
+    await worker().evaluate(() => {
+      const g = globalThis as { pagetrainDebug?: { gpuBufferMB?: number | null } };
+      (g.pagetrainDebug ??= {}).gpuBufferMB = 5;
+    });
+    await page.getByLabel('Epochs', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect.poll(() => alert().textContent(), { timeout: 30_000 }).toContain('GPU buffer');
+    const text = (await alert().textContent()) ?? '';
+    // 8,000 images × 784 pixels × 4 bytes.
+    expect(text).toContain(`The train data needs one GPU buffer of about ${megabytes(8000 * 784 * 4)} MB`);
+    expect(text).toContain(`${megabytes(5 * MB)} MB per buffer`);
+    expect(await splits()).toEqual(before);
+    await alert().getByRole('button', { name: 'Dismiss' }).click();
+
+    await worker().evaluate(() => {
+      (globalThis as { pagetrainDebug?: { gpuBufferMB?: number | null } }).pagetrainDebug!.gpuBufferMB = null;
+    });
+    await train(page);
+    expect(await alert().textContent()).toBe('');
   });
 });

@@ -44,7 +44,7 @@ import { readSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
 import { ParsePool } from './parse-pool';
 import { createImageDecoder } from './image-decoder';
-import { checkFits, debugHandle } from './budget';
+import { checkFits, checkGpuBuffer, debugHandle } from './budget';
 import {
   PREVIEW_IMAGES,
   SPLITS,
@@ -201,6 +201,9 @@ function deviceSplit(split: SplitName, classes: number): DeviceSplit {
   if (!h) throw new WorkerError('DataError', text('worker_no_data', { split }));
   const existing = device[split];
   if (existing && existing.numClasses === classes) return existing;
+  const { schema } = h;
+  // The pixels as float32 in one buffer (the one-hot labels are far smaller).
+  checkGpuBuffer(gpuDevice(), split, h.count * schema.height * schema.width * schema.depth * 4);
   existing?.dispose();
   if (split === 'train') dropPacked();
   const made = decodedToDevice(h, classes);
@@ -217,6 +220,7 @@ function packedTrainSplit(): PackedSplit {
   if (!packedTrain) {
     const h = host.train!;
     const { schema } = h;
+    checkGpuBuffer(gpuDevice(), 'train', h.count * schema.height * schema.width * schema.depth);
     packedTrain = packSplit(h.images, h.labels!, h.count, schema.height * schema.width * schema.depth);
   }
   return packedTrain;
@@ -250,10 +254,15 @@ function checkIdle(action: Action): void {
 let reportFatal: ((reason: UserText) => void) | null = null;
 const watchedDevices = new WeakSet<GPUDevice>();
 
+/** The webgpu backend's device; null on another backend. */
+function gpuDevice(): GPUDevice | null {
+  return backend?.name === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : null;
+}
+
 /** On webgpu: report the GPU device's loss (driver reset, device removed, destroyed) while it is the one in use. */
 function watchDevice(): void {
   if (backend?.name !== 'webgpu') return;
-  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  const device = gpuDevice()!;
   // A handle for fault-injection tests (they destroy the device to simulate a lost GPU).
   debugHandle().gpuDevice = device;
   if (watchedDevices.has(device)) return;

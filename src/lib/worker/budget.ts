@@ -26,6 +26,7 @@ const DEFAULT_DEVICE_GIB = 4;
 
 interface Debug {
   dataBudgetMB?: number | null;
+  gpuBufferMB?: number | null;
 }
 
 /** The worker's debug object (`pagetrainDebug`), shared with the other debug handles. */
@@ -82,4 +83,25 @@ export async function checkFits(
     );
   }
   return left;
+}
+
+/**
+ * The largest GPU buffer the webgpu device takes (one storage binding, one buffer), or null on another backend. A
+ * split on the device is one buffer (its pixels as float32, or as bytes for the fused kernels), so a split beyond it
+ * is refused with the figures instead of failing inside tfjs. `pagetrainDebug.gpuBufferMB` sets it for tests.
+ */
+export function gpuBufferLimit(device: GPUDevice | null): number | null {
+  const override = debugHandle().gpuBufferMB;
+  if (typeof override === 'number' && override >= 0) return override * MiB;
+  if (!device) return null;
+  return Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+}
+
+/** Throws when `bytes` for the `split` on the GPU pass the device's buffer limit. */
+export function checkGpuBuffer(device: GPUDevice | null, split: string, bytes: number): void {
+  const limit = gpuBufferLimit(device);
+  if (limit === null || bytes <= limit) return;
+  throw new DataTooLargeError(
+    text('gpu_buffer_too_large', { split, need: megabytes(bytes), limit: megabytes(limit) }),
+  );
 }
