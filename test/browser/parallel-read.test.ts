@@ -9,7 +9,7 @@ import { encodeExample, writeTFRecords } from '../../src/lib/tfrecord/writer';
 import { openApp, waitForStatus, type Session } from './harness';
 
 /** 6,000 MNIST-like records, about 7.4 MB: three 2 MiB shares, so a 2-core machine's one parse worker reads one. */
-function bigFile(): Uint8Array {
+function bigFile(): Uint8Array<ArrayBuffer> {
   let s = 12345;
   const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
   const records = Array.from({ length: 6000 }, () =>
