@@ -99,15 +99,20 @@ interface Piece {
  * another), and at the files' ends. A cut with no record start before the next one is left out.
  */
 async function cutPieces(files: Blob[], cuts: number[]): Promise<Piece[]> {
-  const pieces: Piece[] = [];
+  // Every cut is looked for at once: each is a read of the file, and they do not depend on each other.
   let fileAt = 0;
+  const perFile = files.map((blob) => {
+    const inside = cuts.map((c) => c - fileAt).filter((c) => c > 0 && c < blob.size);
+    fileAt += blob.size;
+    return Promise.all(inside.map((cut, k) => recordStartAfter(blob, cut, inside[k + 1] ?? blob.size)));
+  });
+  const starts = await Promise.all(perFile);
+  const pieces: Piece[] = [];
+  fileAt = 0;
   for (const [file, blob] of files.entries()) {
     let start = 0;
-    const inside = cuts.map((c) => c - fileAt).filter((c) => c > 0 && c < blob.size);
-    for (const [k, cut] of inside.entries()) {
-      if (cut <= start) continue;
-      const at = await recordStartAfter(blob, cut, inside[k + 1] ?? blob.size);
-      if (at < 0) continue;
+    for (const at of starts[file]) {
+      if (at <= start) continue;
       pieces.push({ file, start, end: at, at: fileAt + start });
       start = at;
     }
@@ -162,8 +167,12 @@ export async function readSplitParallel(
   const share = Math.ceil(total / (workers + 1));
   try {
     // Every file must start with a record header: a compressed (or foreign) file is read the one way.
-    for (const f of files) if (!hasRecordHeader(await bytesOf(f, 0, HEADER_BYTES))) return sequential();
-    first = await firstRecord(files, names, opts);
+    const [heads, firstFound] = await Promise.all([
+      Promise.all(files.map((f) => bytesOf(f, 0, HEADER_BYTES))),
+      firstRecord(files, names, opts),
+    ]);
+    if (!heads.every(hasRecordHeader)) return sequential();
+    first = firstFound;
     if (!first || first.schema.imageKind === 'encoded') return sequential();
     pieces = await cutPieces(
       files,
