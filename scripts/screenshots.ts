@@ -1,5 +1,5 @@
 // `npm run screenshots`: pictures of every step of the flow, in the light and the dark theme, at a desktop and a
-// phone width, for a reviewer to look at. Builds the app as users get it, serves it on 127.0.0.1 (WebGPU needs a
+// phone width, and the last step in Korean, for a reviewer to look at. Builds the app as users get it, serves it on 127.0.0.1 (WebGPU needs a
 // secure context), drives the real page through test/browser/steps.ts and writes PNGs to screenshots/.
 //
 //   npm run screenshots                 everything
@@ -73,6 +73,11 @@ try {
 
   await predict(page);
   await shoot(page, 'predicted', true);
+
+  // The same page in Korean (the worker's texts too: the status lines and notices follow the switch).
+  await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('ko');
+  await page.getByRole('combobox', { name: '언어', exact: true }).waitFor();
+  await shoot(page, 'predicted-ko', true);
 } finally {
   await browser.close();
   await server.close();
