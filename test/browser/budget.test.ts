@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import type { Worker as PWWorker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openApp, waitForStatus, type Session } from './harness';
+import { openApp, setWorkerDebug, waitForStatus, type Session } from './harness';
 import { train } from './steps';
 import { megabytes } from '../../src/lib/tfrecord/estimate';
 
@@ -24,17 +23,7 @@ describe('data that does not fit is refused up front', () => {
     await s?.close();
   });
 
-  function worker(): PWWorker {
-    const w = s.page.workers().find((w) => /train\.worker/.test(w.url()));
-    if (!w) throw new Error('no training worker');
-    return w;
-  }
-
-  const setBudget = (mb: number | null) =>
-    worker().evaluate((mb) => {
-      const g = globalThis as { pagetrainDebug?: { dataBudgetMB?: number | null } };
-      (g.pagetrainDebug ??= {}).dataBudgetMB = mb;
-    }, mb);
+  const setBudget = (mb: number | null) => setWorkerDebug(s.page, 'dataBudgetMB', mb);
 
   const splits = () => s.page.locator('.split').allTextContents();
   const alert = () => s.page.getByRole('alert');
@@ -123,10 +112,7 @@ describe('data that does not fit is refused up front', () => {
   test('a split larger than the GPU’s largest buffer is refused at Train with both sizes; lifted, it trains', async () => {
     const { page } = s;
     const before = await splits();
-    await worker().evaluate(() => {
-      const g = globalThis as { pagetrainDebug?: { gpuBufferMB?: number | null } };
-      (g.pagetrainDebug ??= {}).gpuBufferMB = 5;
-    });
+    await setWorkerDebug(page, 'gpuBufferMB', 5);
     await page.getByLabel('Epochs', { exact: true }).fill('1');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect.poll(() => alert().textContent(), { timeout: 30_000 }).toContain('GPU buffer');
@@ -137,9 +123,7 @@ describe('data that does not fit is refused up front', () => {
     expect(await splits()).toEqual(before);
     await alert().getByRole('button', { name: 'Dismiss' }).click();
 
-    await worker().evaluate(() => {
-      (globalThis as { pagetrainDebug?: { gpuBufferMB?: number | null } }).pagetrainDebug!.gpuBufferMB = null;
-    });
+    await setWorkerDebug(page, 'gpuBufferMB', null);
     await train(page);
     expect(await alert().textContent()).toBe('');
   });

@@ -4,8 +4,8 @@
  * restorable), and a restart brings up a new worker that reads the data again and trains.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Page, Worker as PWWorker } from 'playwright-core';
-import { openApp, waitForStatus, type Session } from './harness';
+import type { Page } from 'playwright-core';
+import { openApp, trainingWorker, waitForStatus, type Session } from './harness';
 
 let s: Session;
 beforeEach(async () => {
@@ -19,12 +19,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await s?.close();
 });
-
-function trainingWorker(): PWWorker {
-  const w = s.page.workers().find((w) => /train\.worker/.test(w.url()));
-  if (!w) throw new Error(`no training worker among ${s.page.workers().map((w) => w.url())}`);
-  return w;
-}
 
 /** One epoch of LogisticModel (16 steps at batch 512): the run's end saves a checkpoint. */
 async function trainOneEpoch(page: Page): Promise<void> {
@@ -85,7 +79,7 @@ describe('the worker dies or loses its GPU', () => {
   test('the worker ends (as on out of memory): the page notices and restarts it', async () => {
     await trainOneEpoch(s.page);
     const before = await stored(s.page);
-    await trainingWorker().evaluate(() =>
+    await trainingWorker(s.page).evaluate(() =>
       setTimeout(() => (self as unknown as { close(): void }).close(), 0),
     );
     await expectRecovery(/stopped unexpectedly/, before);
@@ -101,7 +95,7 @@ describe('the worker dies or loses its GPU', () => {
     await waitForStatus(page, /Paused at step/);
     // Checkpoints saved so far, the running one's included (paused, so none is being written as the fault hits).
     const before = await stored(page);
-    await trainingWorker().evaluate(() => {
+    await trainingWorker(s.page).evaluate(() => {
       setTimeout(() => {
         throw new Error('injected fault');
       }, 0);
@@ -112,7 +106,7 @@ describe('the worker dies or loses its GPU', () => {
   test('the GPU device is lost', async () => {
     await trainOneEpoch(s.page);
     const before = await stored(s.page);
-    await trainingWorker().evaluate(() =>
+    await trainingWorker(s.page).evaluate(() =>
       (
         globalThis as unknown as { pagetrainDebug: { gpuDevice: GPUDevice } }
       ).pagetrainDebug.gpuDevice.destroy(),
@@ -138,7 +132,7 @@ describe('restart from the last checkpoint', () => {
     const before = await accuracy.textContent();
     const kept = await stored(page);
 
-    await trainingWorker().evaluate(() =>
+    await trainingWorker(s.page).evaluate(() =>
       setTimeout(() => (self as unknown as { close(): void }).close(), 0),
     );
     await page.getByRole('region', { name: 'Worker stopped', exact: true }).waitFor({ timeout: 30_000 });

@@ -10,6 +10,7 @@ import {
   type BrowserContext,
   type BrowserContextOptions,
   type Page,
+  type Worker,
 } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
@@ -100,4 +101,27 @@ export async function drawOne(page: Page): Promise<void> {
   for (let k = 1; k <= 10; k++)
     await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
   await page.mouse.up();
+}
+
+/** The page's training worker (train.worker), as Playwright sees it. */
+export function trainingWorker(page: Page): Worker {
+  const w = page.workers().find((w) => /train\.worker/.test(w.url()));
+  if (!w) throw new Error(`no training worker among ${page.workers().map((w) => w.url())}`);
+  return w;
+}
+
+/** Sets one of the training worker's debug hooks (`pagetrainDebug`, src/lib/worker/budget.ts); null lifts it. */
+export async function setWorkerDebug(
+  page: Page,
+  hook: 'dataBudgetMB' | 'gpuBufferMB',
+  value: number | null,
+): Promise<void> {
+  await expect.poll(() => page.workers().some((w) => /train\.worker/.test(w.url()))).toBe(true);
+  await trainingWorker(page).evaluate(
+    ([hook, value]) => {
+      const g = globalThis as { pagetrainDebug?: Record<string, number | null> };
+      (g.pagetrainDebug ??= {})[hook] = value;
+    },
+    [hook, value] as const,
+  );
 }

@@ -5,11 +5,10 @@
  * their Korean names as messages/ko.json words them.
  */
 import { readFileSync } from 'node:fs';
-import type { Worker as PWWorker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { splitRecords } from '../../src/lib/tfrecord/records';
 import { TFRecordError } from '../../src/lib/tfrecord/errors';
-import { openApp, type Session } from './harness';
+import { openApp, setWorkerDebug, type Session } from './harness';
 
 const ko = JSON.parse(readFileSync('messages/ko.json', 'utf8')) as Record<string, string>;
 const HANGUL = /[\uac00-\ud7a3]/;
@@ -95,17 +94,7 @@ describe('worker errors in the page language', () => {
 
   test('the data-budget refusal from the worker is Korean, with the sizes and the files', async () => {
     const { page } = s;
-    const worker = (): PWWorker => {
-      const w = page.workers().find((w) => /train\.worker/.test(w.url()));
-      if (!w) throw new Error('no training worker');
-      return w;
-    };
-    const setBudget = (mb: number | null) =>
-      worker().evaluate((mb) => {
-        const g = globalThis as { pagetrainDebug?: { dataBudgetMB?: number | null } };
-        (g.pagetrainDebug ??= {}).dataBudgetMB = mb;
-      }, mb);
-    await expect.poll(() => page.workers().some((w) => /train\.worker/.test(w.url()))).toBe(true);
+    const setBudget = (mb: number | null) => setWorkerDebug(page, 'dataBudgetMB', mb);
     await setBudget(1);
     try {
       await page.getByRole('button', { name: ko.load_sample, exact: true }).click();
