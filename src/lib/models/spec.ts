@@ -462,6 +462,29 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
   if (rawLayers.length > LIMITS.layers)
     errors.push(text('spec_too_many_layers', { n: rawLayers.length, max: LIMITS.layers }));
 
+  /** A definition's layer whose output is not known: its problem, or none when an earlier layer failed. */
+  const unresolved = (
+    index: number,
+    className: LayerClass,
+    config: Record<string, unknown>,
+    error: UserText | null,
+  ) => add({ index, className, config, outputShape: null, params: 0, trainableParams: 0, error, note: null });
+  /** A Flatten pagetrain adds (saying why in `note`) in front of a layer that needs a flat vector; the flat shape. */
+  const flatten = (from: Shape, note: UserText): Shape => {
+    const flat: Shape = [prod(from)];
+    add({
+      index: null,
+      className: 'Flatten',
+      config: {},
+      outputShape: flat,
+      params: 0,
+      trainableParams: 0,
+      error: null,
+      note,
+    });
+    return flat;
+  };
+
   rawLayers.forEach((raw, index) => {
     const c = layerClassOf(raw);
     if (!c) {
@@ -471,89 +494,39 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
     }
     const { config, problems } = checkConfig(c, (raw as { config?: unknown }).config);
     if (problems.length) {
-      add({
-        index,
-        className: c,
-        config,
-        outputShape: null,
-        params: 0,
-        trainableParams: 0,
-        error: joinTexts(problems, 'text_list'),
-        note: null,
-      });
+      unresolved(index, c, config, joinTexts(problems, 'text_list'));
       shape = null;
       return;
     }
-    if (c === 'Dense' && shape && shape.length > 1) {
-      add({
-        index: null,
-        className: 'Flatten',
-        config: {},
-        outputShape: [prod(shape)],
-        params: 0,
-        trainableParams: 0,
-        error: null,
-        note: text('spec_note_flatten_dense', { shape: formatShape(shape) }),
-      });
-      shape = [prod(shape)];
-    }
+    if (c === 'Dense' && shape && shape.length > 1)
+      shape = flatten(shape, text('spec_note_flatten_dense', { shape: formatShape(shape) }));
     if (!shape) {
       // An earlier layer failed: the shape here is unknown, so say nothing more about this one.
-      add({
-        index,
-        className: c,
-        config,
-        outputShape: null,
-        params: 0,
-        trainableParams: 0,
-        error: null,
-        note: null,
-      });
+      unresolved(index, c, config, null);
       return;
     }
     const out = inferLayer(c, config, shape);
     if ('error' in out) {
-      add({
-        index,
-        className: c,
-        config,
-        outputShape: null,
-        params: 0,
-        trainableParams: 0,
-        error: out.error,
-        note: null,
-      });
+      unresolved(index, c, config, out.error);
       shape = null;
-    } else {
-      add({
-        index,
-        className: c,
-        config,
-        outputShape: out.shape,
-        params: out.params,
-        trainableParams: out.trainable,
-        error: null,
-        note: null,
-      });
-      shape = out.shape;
+      return;
     }
+    add({
+      index,
+      className: c,
+      config,
+      outputShape: out.shape,
+      params: out.params,
+      trainableParams: out.trainable,
+      error: null,
+      note: null,
+    });
+    shape = out.shape;
   });
 
   // The output layer: Dense(classes) + softmax, on a flat vector.
-  if (shape && (shape as Shape).length > 1) {
-    const s = shape as Shape;
-    add({
-      index: null,
-      className: 'Flatten',
-      config: {},
-      outputShape: [prod(s)],
-      params: 0,
-      trainableParams: 0,
-      error: null,
-      note: text('spec_note_flatten_output', { shape: formatShape(s) }),
-    });
-    shape = [prod(s)];
-  }
+  if (shape && (shape as Shape).length > 1)
+    shape = flatten(shape, text('spec_note_flatten_output', { shape: formatShape(shape) }));
   const headParams = shape && numClasses >= 2 ? (shape as Shape)[0] * numClasses + numClasses : 0;
   add({
     index: null,
