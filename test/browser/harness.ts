@@ -125,3 +125,11 @@ export async function setWorkerDebug(
     [hook, value] as const,
   );
 }
+
+/** The files Export model downloads, in name order: the tfjs layers model and pagetrain's training state. */
+export const EXPORTED_FILES = [
+  'model.json',
+  'model.weights.bin',
+  'optimizer.weights.bin',
+  'training-state.json',
+];

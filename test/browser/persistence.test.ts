@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readSplit } from '../../src/lib/tfrecord';
-import { downloads, openApp, waitForStatus, type Session } from './harness';
+import { EXPORTED_FILES, downloads, openApp, waitForStatus, type Session } from './harness';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const STEP_LINE = /training step (\d+) \| Loss: (\d+\.\d\d) Examples\/sec: [\d.]+ \| (Hit@1: .*)$/;
@@ -238,12 +238,7 @@ describe('checkpoints, reload, restore, resume, export, import, quota', () => {
       .map((l) => Number(l.split(',')[1]));
 
     const files = await downloads(page, 4, () => click(page, 'Export model'));
-    expect([...files.keys()].sort()).toEqual([
-      'model.json',
-      'model.weights.bin',
-      'optimizer.weights.bin',
-      'training-state.json',
-    ]);
+    expect([...files.keys()].sort()).toEqual(EXPORTED_FILES);
     const modelJson = JSON.parse(files.get('model.json')!.toString('utf8'));
     expect(modelJson.format).toBe('layers-model');
     const state = JSON.parse(files.get('training-state.json')!.toString('utf8'));

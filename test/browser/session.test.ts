@@ -7,7 +7,7 @@
  */
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { downloads, drawOne, openApp, waitForStatus, type Session } from './harness';
+import { EXPORTED_FILES, downloads, drawOne, openApp, waitForStatus, type Session } from './harness';
 
 const click = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).click();
 
@@ -45,12 +45,7 @@ describe('a whole session stays on the app’s own origin', () => {
   test('export the model, import the exported files, restore a checkpoint', async () => {
     const { page } = s;
     const files = await downloads(page, 4, () => click(page, 'Export model'));
-    expect([...files.keys()].sort()).toEqual([
-      'model.json',
-      'model.weights.bin',
-      'optimizer.weights.bin',
-      'training-state.json',
-    ]);
+    expect([...files.keys()].sort()).toEqual(EXPORTED_FILES);
     await page.getByLabel('Import model', { exact: true }).setInputFiles(
       [...files].map(([name, buffer]) => ({
         name,

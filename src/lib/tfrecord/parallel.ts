@@ -15,8 +15,13 @@
  * (file, record index, byte offset). Bad input costs a second read; good input is never read twice.
  */
 import { detectSchema, listFeatures, type FeatureSchema } from './dataset';
-import { maskedCrc32c8 } from './crc32c';
-import { DEFAULT_MAX_RECORD_BYTES, FOOTER_BYTES, HEADER_BYTES, hasRecordHeader } from './records';
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  FOOTER_BYTES,
+  HEADER_BYTES,
+  declaredLength,
+  hasRecordHeader,
+} from './records';
 import {
   readSplit,
   readSplitInto,
@@ -47,19 +52,15 @@ export const MIN_SHARE_BYTES = 2 * 1024 * 1024;
 /** Bytes read at a time while looking for a record's start. */
 const SCAN_BYTES = 64 * 1024;
 
-const u32 = (b: Uint8Array, at: number) =>
-  (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-
 async function bytesOf(blob: Blob, start: number, end: number): Promise<Uint8Array> {
   return new Uint8Array(await blob.slice(start, Math.min(end, blob.size)).arrayBuffer());
 }
 
 /** The data length in the valid header at `bytes[at]`, or -1 when there is none there (or it is too long). */
 function headerLength(bytes: Uint8Array, at: number): number {
-  if (at + HEADER_BYTES > bytes.length || maskedCrc32c8(bytes, at) !== u32(bytes, at + 8)) return -1;
-  const hi = u32(bytes, at + 4);
-  const length = hi * 0x1_0000_0000 + u32(bytes, at);
-  return hi >= 0x20_0000 || length > DEFAULT_MAX_RECORD_BYTES ? -1 : length;
+  if (!hasRecordHeader(bytes, at)) return -1;
+  const length = declaredLength(bytes, at);
+  return length > DEFAULT_MAX_RECORD_BYTES ? -1 : length;
 }
 
 /**
@@ -166,12 +167,13 @@ export async function readSplitParallel(
   if (workers < 1) return sequential();
   const share = Math.ceil(total / (workers + 1));
   try {
-    // Every file must start with a record header: a compressed (or foreign) file is read the one way.
+    // Every file must start with a record header: a compressed (or foreign) file is read the one way. The first
+    // file's is checked with its first record.
     const [heads, firstFound] = await Promise.all([
-      Promise.all(files.map((f) => bytesOf(f, 0, HEADER_BYTES))),
+      Promise.all(files.slice(1).map((f) => bytesOf(f, 0, HEADER_BYTES))),
       firstRecord(files, names, opts),
     ]);
-    if (!heads.every(hasRecordHeader)) return sequential();
+    if (!heads.every((head) => hasRecordHeader(head))) return sequential();
     first = firstFound;
     if (!first || first.schema.imageKind === 'encoded') return sequential();
     pieces = await cutPieces(

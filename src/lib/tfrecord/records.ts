@@ -49,7 +49,7 @@ export interface StreamOptions {
 
 export type RecordSink = (data: Uint8Array, index: number, offset: number) => void;
 
-function u32(b: Uint8Array, at: number): number {
+export function u32(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
@@ -65,9 +65,16 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-/** True when `bytes` starts with a TFRecord header whose length CRC checks out. */
-export function hasRecordHeader(bytes: Uint8Array): boolean {
-  return bytes.length >= HEADER_BYTES && maskedCrc32c8(bytes, 0) === u32(bytes, 8);
+/** True when `bytes` holds at `at` a TFRecord header whose length CRC checks out. */
+export function hasRecordHeader(bytes: Uint8Array, at = 0): boolean {
+  return bytes.length - at >= HEADER_BYTES && maskedCrc32c8(bytes, at) === u32(bytes, at + 8);
+}
+
+/** The data length a header at `b[at]` declares, or -1 from 2^53 on (not even a JavaScript number). */
+export function declaredLength(b: Uint8Array, at: number): number {
+  const hi = u32(b, at + 4);
+  // hi >= 2^21 means a length of 2^53 or more.
+  return hi >= 0x20_0000 ? -1 : hi * 0x1_0000_0000 + u32(b, at);
 }
 
 /**
@@ -227,9 +234,7 @@ export class RecordSplitter {
   }
 
   private parseHeader(b: Uint8Array, at: number): number {
-    const lo = u32(b, at);
-    const hi = u32(b, at + 4);
-    if (maskedCrc32c8(b, at) !== u32(b, at + 8)) {
+    if (!hasRecordHeader(b, at)) {
       const first = this.index === 0 && this.recordOffset === 0;
       throw new TFRecordError(
         'length-crc',
@@ -240,10 +245,9 @@ export class RecordSplitter {
         first ? notTFRecordHint(b.subarray(at, at + HEADER_BYTES)) : text('tf_hint_header_corrupt'),
       );
     }
-    // hi >= 2^21 means a length of 2^53 or more: not even representable as a JavaScript number.
-    const length = hi * 0x1_0000_0000 + lo;
-    if (hi >= 0x20_0000 || length > this.maxRecordBytes) {
-      const shown = hi >= 0x20_0000 ? `${(BigInt(hi) << 32n) | BigInt(lo)}` : `${length}`;
+    const length = declaredLength(b, at);
+    if (length < 0 || length > this.maxRecordBytes) {
+      const shown = length < 0 ? `${(BigInt(u32(b, at + 4)) << 32n) | BigInt(u32(b, at))}` : `${length}`;
       throw new TFRecordError(
         'absurd-length',
         text('tf_absurd_length', { length: shown, limit: describeBytes(this.maxRecordBytes) }),

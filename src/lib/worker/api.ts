@@ -40,7 +40,7 @@ import {
 } from '../ml/trainer';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { captureState, restoreState } from '../ml/snapshot';
-import { readSplit } from '../tfrecord';
+import type { ReadSplitResult } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
 import { ParsePool } from './parse-pool';
 import { createImageDecoder } from './image-decoder';
@@ -59,7 +59,7 @@ import {
   type ExampleQuery,
 } from './types';
 
-type LoadedSplit = Awaited<ReturnType<typeof readSplit>>;
+type LoadedSplit = ReadSplitResult;
 
 /** An error of the API: the kind in `name`, an English `message`, and the catalog text the page words in its language. */
 class WorkerError extends TextError {}
@@ -163,7 +163,7 @@ function hostBytes(except: SplitName): number {
 /** Parse workers that read the pieces of a large split at once (one per core). */
 const parsePool = new ParsePool();
 
-/** Reads a split's files into `host` (replacing what it held only once all is read); `maxBytes`: see readSplit. */
+/** Reads a split's files into `host` (replacing what it held only once all is read); `maxBytes`: see readSplit (tfrecord). */
 async function readInto(
   split: SplitName,
   files: File[],

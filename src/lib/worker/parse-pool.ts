@@ -51,10 +51,4 @@ export class ParsePool implements PieceReader {
     const onProgress = options.onProgress && Comlink.proxy(options.onProgress);
     return Promise.race([w.remote.read(piece, name, schema, options.skipBadRecords, onProgress), w.died]);
   }
-
-  /** Ends the workers (the next read starts new ones). */
-  close(): void {
-    for (const w of this.#workers) w?.worker.terminate();
-    this.#workers = [];
-  }
 }
