@@ -18,6 +18,7 @@ import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
 import { FusedLogistic, type PackedSplit } from './fused-logistic';
+import { pyFixed } from '../shared/py-format';
 
 export interface StepLog {
   step: number;
@@ -197,8 +198,8 @@ export function formatStepLine(
   g: number,
 ): string {
   return (
-    `training step ${step} | Loss: ${loss.toFixed(2)} Examples/sec: ${eps.toFixed(2)} | ` +
-    `Hit@1: ${hit.toFixed(2)} PERR: ${p.toFixed(2)} GAP: ${g.toFixed(2)}`
+    `training step ${step} | Loss: ${pyFixed(loss, 2)} Examples/sec: ${pyFixed(eps, 2)} | ` +
+    `Hit@1: ${pyFixed(hit, 2)} PERR: ${pyFixed(p, 2)} GAP: ${pyFixed(g, 2)}`
   );
 }
 

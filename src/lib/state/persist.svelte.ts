@@ -11,6 +11,7 @@ import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../worker/persist-types';
 import type { StepLog } from '../worker/types';
 import type { UserText } from '../i18n-text';
+import { pyFixed } from '../shared/py-format';
 import type { AppState } from './app.svelte';
 import { m } from '../../paraglide/messages.js';
 
@@ -24,8 +25,8 @@ export interface StorageFigures {
 
 function toStepLog(h: HistoryEntry): StepLog {
   const line =
-    `training step ${h.step} | Loss: ${h.loss.toFixed(2)} Examples/sec: ${h.examplesPerSec.toFixed(2)} | ` +
-    `Hit@1: ${h.hitAt1.toFixed(2)} PERR: ${h.perr.toFixed(2)} GAP: ${h.gap.toFixed(2)}`;
+    `training step ${h.step} | Loss: ${pyFixed(h.loss, 2)} Examples/sec: ${pyFixed(h.examplesPerSec, 2)} | ` +
+    `Hit@1: ${pyFixed(h.hitAt1, 2)} PERR: ${pyFixed(h.perr, 2)} GAP: ${pyFixed(h.gap, 2)}`;
   return { ...h, line };
 }
 
