@@ -282,7 +282,8 @@ describe('training engine', () => {
     const log = (await statusText(page)).length;
     await openAdvanced(page);
     await page.getByLabel('Start new model', { exact: true }).uncheck();
-    await page.getByLabel('Max steps', { exact: true }).fill('10');
+    // Max steps caps the global step: the model is at step 10, so 10 more.
+    await page.getByLabel('Max steps', { exact: true }).fill('20');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect
       .poll(

@@ -10,7 +10,13 @@ import { toDevice } from '../../../src/lib/ml/data';
 import { predictionsCsv } from '../../../src/lib/ml/evaluate';
 import { buildModel } from '../../../src/lib/ml/models';
 import { epochOrder } from '../../../src/lib/ml/random';
-import { clipByNorm, newTrainingState, train, type StepLog } from '../../../src/lib/ml/trainer';
+import {
+  clipByNorm,
+  disposeTrainingState,
+  newTrainingState,
+  train,
+  type StepLog,
+} from '../../../src/lib/ml/trainer';
 import { synthetic } from './synthetic';
 
 beforeAll(async () => {
@@ -132,6 +138,39 @@ describe('training loop', () => {
     expect(outcome.reason).toBe('max-steps');
     expect(outcome.globalStep).toBe(7);
     expect(outcome.line).toMatch(/^Done training/);
+    split.dispose();
+  });
+
+  test('max_steps caps the global step, as in train.py: a model at step 16 continued with max steps 20 stops at 20', async () => {
+    const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, batchSize: 10, numEpochs: 10, maxSteps: null };
+    const split = toDevice(synthetic(50, 1));
+    const built = buildModel({ name: 'LogisticModel', inputShape: split.shape, numClasses: 4, seed: 0 });
+    const state = newTrainingState(built, cfg);
+    let left = 16;
+    await train(state, split, cfg, {
+      onLog: () => {},
+      between: async () => (left-- > 0 ? 'continue' : 'stop'),
+    });
+    expect(state.globalStep).toBe(16);
+    const steps: number[] = [];
+    const outcome = await train(
+      state,
+      split,
+      { ...cfg, maxSteps: 20 },
+      { onLog: () => {}, onProgress: (p) => steps.push(p.totalSteps), between: async () => 'continue' },
+    );
+    expect(outcome).toMatchObject({ reason: 'max-steps', globalStep: 20 });
+    // The progress bar's total is the 4 steps left, not 20.
+    expect(steps).toEqual([4, 4, 4, 4]);
+    // At or past the cap, Train runs no step.
+    const again = await train(
+      state,
+      split,
+      { ...cfg, maxSteps: 20 },
+      { onLog: () => {}, between: async () => 'continue' },
+    );
+    expect(again).toMatchObject({ reason: 'max-steps', globalStep: 20 });
+    disposeTrainingState(state);
     split.dispose();
   });
 });
