@@ -127,7 +127,9 @@ describe('training engine', () => {
     }
     expect(await page.getByLabel('Regularization penalty', { exact: true }).inputValue()).toBe('1');
     expect(await page.getByLabel('Decay examples', { exact: true }).inputValue()).toBe('4000000');
-    expect(await page.getByLabel('Start new model', { exact: true }).isChecked()).toBe(true);
+    // train.py's defaults: --start_new_model off, --num_epochs 100.
+    expect(await page.getByLabel('Start new model', { exact: true }).isChecked()).toBe(false);
+    expect(await page.getByLabel('Epochs', { exact: true }).inputValue()).toBe('100');
 
     const batch = page.getByLabel('Batch size', { exact: true });
     await batch.fill('0');
@@ -195,6 +197,7 @@ describe('training engine', () => {
     if (first.length) {
       // The same 3 epochs again from fresh weights (the next test continues from step 48).
       const before2 = (await statusText(page)).length;
+      await page.getByLabel('Start new model', { exact: true }).check();
       const t2 = await page.evaluate(() => performance.now());
       await page.getByRole('button', { name: 'Train', exact: true }).click();
       await expect

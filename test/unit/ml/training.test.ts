@@ -85,6 +85,9 @@ describe('config validation', () => {
       baseLearningRate: 0.01,
       model: 'LogisticModel',
       labelLoss: 'CrossEntropyLoss',
+      numEpochs: 100,
+      maxSteps: null,
+      startNewModel: false,
     });
   });
   test('out-of-range settings are refused with a message per field', () => {
