@@ -67,6 +67,8 @@ export interface TrainOutcome {
   globalStep: number;
   epochsDone: number;
   line: string;
+  /** Which step ran: the fused WebGPU kernels or tfjs's ops (tests assert it, so a silent fallback fails them). */
+  path: 'fused' | 'generic';
 }
 
 /**
@@ -260,6 +262,7 @@ export async function train(
       globalStep: state.globalStep,
       epochsDone: state.epoch - firstEpoch,
       line: `Done training -- ${why}. ${state.globalStep} steps, ${state.epoch} epochs.`,
+      path: useFused ? 'fused' : 'generic',
     };
   };
 
