@@ -36,7 +36,10 @@ export interface RequestRecord {
   fromServiceWorker: boolean;
 }
 
-/** Opens the app in a fresh browser; `options` adds to the context's (colour scheme, locale, viewport…). */
+/**
+ * Opens the app in a fresh browser; `options` adds to the context's (colour scheme, locale, viewport…); its `baseURL`
+ * replaces the shared server's (a test that serves the app itself).
+ */
 export async function openApp(options: BrowserContextOptions = {}): Promise<Session> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('No Chromium found: run `npm test`, which installs or names it.');
@@ -59,12 +62,12 @@ export async function openApp(options: BrowserContextOptions = {}): Promise<Sess
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(m.text());
   });
-  await page.goto(baseURL);
+  await page.goto(options.baseURL ?? baseURL);
   return {
     browser,
     context,
     page,
-    baseURL,
+    baseURL: options.baseURL ?? baseURL,
     requests,
     requestLog,
     pageErrors,
