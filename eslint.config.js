@@ -21,6 +21,9 @@ const PAGE = {
   group: ['**/ui/**', '**/state/**', '**/App.svelte'],
   message: 'The page imports the layers below it, never the other way round.',
 };
+/** @typedef {{ group: string[], message: string, allowTypeImports?: boolean }} Pattern */
+
+/** @param {string} folder @param {string} message @returns {Pattern} */
 const MODULE = (folder, message) => ({
   group: [`**/lib/${folder}`, `**/lib/${folder}/**`, `../${folder}/**`],
   message,
@@ -37,12 +40,14 @@ const WORKER = {
   message: 'The page reaches the worker through worker/client (and `import type` of its API) only.',
 };
 /** ui/ imports state/ and shared/ (and the words: paraglide, i18n-text); everything else goes through state/. */
+/** @param {...string} allowed @returns {Pattern} */
 const BELOW_STATE = (...allowed) => ({
   group: ['tfrecord', 'model-spec', 'draw', 'ml', 'store', 'worker']
     .filter((f) => !allowed.includes(f))
     .flatMap((f) => [`**/lib/${f}`, `**/lib/${f}/**`]),
   message: 'ui/ imports state/ and shared/ only (and paraglide, i18n-text).',
 });
+/** @param {...Pattern} patterns @returns {import('eslint').Linter.RulesRecord} */
 const restrict = (...patterns) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
 /** Pure layers run in the worker, the page and Node alike: no DOM. */
 const NO_DOM = [
