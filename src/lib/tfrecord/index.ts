@@ -12,7 +12,7 @@ import {
 import { SplitBuilder, type DecodedSplit, type ImageDecodeFn } from './split-builder';
 import { TFRecordError } from './errors';
 import { text } from '../shared/errors';
-import { megabytes } from './estimate';
+import { megabytes } from '../shared/format';
 import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
 
 export { crc32c, maskCrc, maskedCrc32c } from './crc32c';
@@ -68,7 +68,7 @@ export {
   type SchemaOverride,
 } from './schema';
 export { SplitBuilder, type DecodedSplit, type ImageDecodeFn, type RgbaImage } from './split-builder';
-export { PEEK_BYTES, estimateSplit, megabytes, type SplitEstimate } from './estimate';
+export { PEEK_BYTES, estimateSplit, type SplitEstimate } from './estimate';
 
 export interface ReadProgress {
   file: string;
