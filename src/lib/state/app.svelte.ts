@@ -2,7 +2,7 @@
  * The page's state: one small reactive class over the worker. Components read it and call its methods; errors from
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
-import { DEFAULT_TRAIN_CONFIG, validateConfigText, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, validateConfigText, type TrainConfig } from '../shared/settings';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
@@ -12,23 +12,23 @@ import { TrainingMonitor } from './training.svelte';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError, type UserText } from '../i18n-text';
 import type { FlowJob, Job, Phase } from './types';
-import type { ImportResult, RestoreResult } from '../worker/persist-types';
-import {
-  type BackendInfo,
-  type BackendName,
-  type EpochMemory,
-  type EvalPoint,
-  type EvalResult,
-  type ExampleBatch,
-  type ExampleQuery,
-  type LoadOptions,
-  type LoadProgress,
-  type PredictResult,
-  type Progress,
-  type SplitName,
-  type SplitSummary,
-  type StepLog,
-} from '../worker/types';
+import type { ImportResult, RestoreResult } from '../shared/persist-types';
+import type {
+  BackendInfo,
+  BackendName,
+  EpochMemory,
+  EvalPoint,
+  EvalResult,
+  ExampleBatch,
+  ExampleQuery,
+  LoadOptions,
+  LoadProgress,
+  PredictResult,
+  Progress,
+  SplitName,
+  SplitSummary,
+} from '../shared/worker-types';
+import type { StepLog } from '../shared/step-log';
 
 /** What the page tells whoever made it (App.svelte wires these to the notices). */
 export interface AppHooks {
@@ -46,7 +46,7 @@ const MAX_STATUS_LINES = 200;
 /** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
 type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
 
-/** The settings' problems in the page's language (ml/config.ts gives them as catalog texts). */
+/** The settings' problems in the page's language (shared/settings.ts gives them as catalog texts). */
 function localizedProblems(
   problems: Partial<Record<keyof TrainConfig, UserText>>,
 ): Partial<Record<keyof TrainConfig, string>> {

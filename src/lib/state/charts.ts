@@ -2,8 +2,8 @@
  * The training charts as data: which charts there are, which series each draws, and the series' points derived from
  * the one training history (step logs and validation points). Pure: the history class derives with it, tests call it.
  */
-import type { HistoryEntry } from '../worker/persist-types';
-import type { EvalPoint } from '../worker/types';
+import type { HistoryEntry } from '../shared/step-log';
+import type { EvalPoint } from '../shared/worker-types';
 import { m } from '../../paraglide/messages.js';
 
 export type ChartId = 'loss' | 'hit' | 'lr' | 'speed';

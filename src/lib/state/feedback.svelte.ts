@@ -4,8 +4,8 @@
  * so it can be followed from another tab.
  */
 import { m } from '../../paraglide/messages.js';
-import { etaSeconds, type ProgressSample } from '../ml/eta';
-import type { LoadProgress, Progress } from '../worker/types';
+import { etaSeconds, type ProgressSample } from '../shared/eta';
+import type { LoadProgress, Progress } from '../shared/worker-types';
 import type { FlowJob, Job, Phase } from './types';
 
 export interface Toast {

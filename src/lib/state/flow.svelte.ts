@@ -4,7 +4,8 @@
  * and a short line saying what it needs next.
  */
 import { m } from '../../paraglide/messages.js';
-import type { EvalResult, PredictResult, SplitName, SplitSummary, TrainConfig } from '../worker/types';
+import type { TrainConfig } from '../shared/settings';
+import type { EvalResult, PredictResult, SplitName, SplitSummary } from '../shared/worker-types';
 import type { FlowJob, Job, Phase } from './types';
 
 export type StepId = 'data' | 'model' | 'train' | 'evaluate' | 'predict';

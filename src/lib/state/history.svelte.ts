@@ -4,8 +4,9 @@
  * from the worker only — a restored checkpoint's run, then each step as it is logged — and a run that continues
  * continues it; only a new model (or another model taking its place) starts it afresh.
  */
-import type { HistoryEntry, RunRecord } from '../worker/persist-types';
-import type { EvalPoint, StepLog } from '../worker/types';
+import type { RunRecord } from '../shared/snapshot-types';
+import type { HistoryEntry, StepLog } from '../shared/step-log';
+import type { EvalPoint } from '../shared/worker-types';
 import { chartData, type ChartId, type ChartInput } from './charts';
 
 export class TrainingHistory {

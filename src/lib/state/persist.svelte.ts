@@ -2,20 +2,15 @@
  * The page's view of what is saved (issue 6): runs, checkpoints, storage use, imported models. The database lives in
  * the worker; this class asks it for listings (records without their weights) and hears when they change.
  */
-import type { TrainConfig } from '../ml/config';
+import type { TrainConfig } from '../shared/settings';
 import { downloadBlob } from '../store/download';
 import { WAITING_FOR_OTHER_TAB } from '../store/db';
 import { watchConnection } from '../store/models';
-import { formatBytes } from '../store/records';
+import { formatBytes } from '../shared/format';
 import { proxy, type Remote } from '../worker/client';
-import type {
-  CheckpointMeta,
-  HistoryEntry,
-  ImportResult,
-  PersistPolicy,
-  RestoreResult,
-  RunRecord,
-} from '../worker/persist-types';
+import type { CheckpointMeta, RunRecord } from '../shared/snapshot-types';
+import type { ImportResult, PersistPolicy, RestoreResult } from '../shared/persist-types';
+import type { HistoryEntry } from '../shared/step-log';
 import type { UserText } from '../i18n-text';
 import { withLiveHistory } from './history.svelte';
 import { m } from '../../paraglide/messages.js';

@@ -2,8 +2,8 @@
  * What the page shows about the training going on now, beside its history: the ETA, and tf.memory() after each
  * epoch. Fed by AppState's training callbacks; a new training starts it afresh (the curves live in the history).
  */
-import { etaSeconds, tensorGrowth, type ProgressSample } from '../ml/eta';
-import type { EpochMemory, Progress } from '../worker/types';
+import { etaSeconds, tensorGrowth, type ProgressSample } from '../shared/eta';
+import type { EpochMemory, Progress } from '../shared/worker-types';
 
 /** tf.memory() after an epoch, GPU bytes included where the backend reports them. */
 export type MemoryPoint = EpochMemory;

@@ -6,8 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { chartData } from '../../../src/lib/state/charts';
 import { withLiveHistory } from '../../../src/lib/state/history.svelte';
-import type { HistoryEntry, RunRecord } from '../../../src/lib/worker/persist-types';
-import type { EvalPoint } from '../../../src/lib/worker/types';
+import type { RunRecord } from '../../../src/lib/shared/snapshot-types';
+import type { HistoryEntry } from '../../../src/lib/shared/step-log';
+import type { EvalPoint } from '../../../src/lib/shared/worker-types';
 
 const entry = (step: number, loss = 1 / step): HistoryEntry => ({
   step,
