@@ -20,6 +20,7 @@ import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
 import { FusedLogistic, type PackedSplit } from './fused-logistic';
+import { PagetrainError, text } from '../shared/errors';
 
 export interface TrainHooks {
   onLog(log: StepLog): void;
@@ -161,14 +162,11 @@ export async function train(
   hooks: TrainHooks,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  if (!data.y || !data.labels)
-    throw Object.assign(new Error('train: the training data has no labels'), { name: 'DataError' });
+  if (!data.y || !data.labels) throw new PagetrainError('DataError', text('train_no_labels'));
   const path = options.path ?? 'auto';
   const useFused = path !== 'generic' && fusedApplies(state) && !!options.packed;
   if (path === 'fused' && !useFused)
-    throw Object.assign(new Error('train: the fused kernels need LogisticModel on the webgpu backend'), {
-      name: 'ConfigError',
-    });
+    throw new PagetrainError('ConfigError', text('train_fused_not_applicable'));
   if (useFused && !state.fused) state.fused = await enterFused(state);
   if (!useFused && state.fused) await leaveFused(state);
   const packed = useFused ? options.packed!() : null;

@@ -11,7 +11,7 @@ import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, RunRecord } from '../shared/snapshot-types';
 import type { ImportResult, PersistPolicy, RestoreResult } from '../shared/persist-types';
 import type { HistoryEntry } from '../shared/step-log';
-import type { UserText } from '../i18n-text';
+import type { UserText } from '../shared/errors';
 import { withLiveHistory } from './history.svelte';
 import { m } from '../../paraglide/messages.js';
 

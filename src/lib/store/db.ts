@@ -10,7 +10,7 @@
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Listing } from '../shared/persist-types';
 import type { ModelDefinition } from '../models/spec';
-import { text, TextError, type UserText } from '../i18n-text';
+import { text, PagetrainError, type UserText } from '../shared/errors';
 import {
   checkpointMeta,
   checkpointsToDrop,
@@ -70,7 +70,7 @@ interface PagetrainDB extends DBSchema {
 
 export type Db = IDBPDatabase<PagetrainDB>;
 
-export class StoreError extends TextError {
+export class StoreError extends PagetrainError {
   constructor(name: 'QuotaExceededError' | 'StoreError' | 'NotFoundError', t: UserText) {
     super(name, t);
   }

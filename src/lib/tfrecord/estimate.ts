@@ -11,7 +11,7 @@
  * their pixel count is known only once decoded). Those are checked while reading instead (readSplit's `maxBytes`).
  * Nor where the first record is not readable: the reader then reports the problem with its file, record and offset.
  */
-import { detectSchema, type SchemaOverride } from './dataset';
+import { detectSchema, type SchemaOverride } from './schema';
 import { DEFAULT_MAX_RECORD_BYTES, FOOTER_BYTES, HEADER_BYTES, detectCompression } from './records';
 
 /** Bytes of the first file looked at: enough for a few hundred MNIST-sized records. */

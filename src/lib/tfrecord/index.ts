@@ -3,17 +3,15 @@
  * detection, and `readSplit`, which turns one split's files into compact typed arrays.
  */
 import {
-  SplitBuilder,
   detectSchema,
   listFeatures,
-  type DecodedSplit,
   type FeatureInfo,
   type FeatureSchema,
-  type ImageDecodeFn,
   type SchemaOverride,
-} from './dataset';
+} from './schema';
+import { SplitBuilder, type DecodedSplit, type ImageDecodeFn } from './split-builder';
 import { TFRecordError } from './errors';
-import { text } from '../i18n-text';
+import { text } from '../shared/errors';
 import { megabytes } from './estimate';
 import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
 
@@ -39,6 +37,9 @@ export {
   WIRE_LEN,
   WIRE_SGROUP,
   WIRE_VARINT,
+  type RecordContext,
+} from './protobuf';
+export {
   FeatureLocator,
   countValues,
   indexExample,
@@ -52,7 +53,6 @@ export {
   type FeatureRef,
   type NumericArray,
   type ParsedFeature,
-  type RecordContext,
   type ValueRange,
 } from './example';
 export {
@@ -60,17 +60,14 @@ export {
   IMAGE_KEYS,
   LABEL_KEYS,
   MAX_CLASSES,
-  SplitBuilder,
   detectSchema,
   encodedFormat,
   listFeatures,
-  type DecodedSplit,
   type FeatureInfo,
   type FeatureSchema,
-  type ImageDecodeFn,
-  type RgbaImage,
   type SchemaOverride,
-} from './dataset';
+} from './schema';
+export { SplitBuilder, type DecodedSplit, type ImageDecodeFn, type RgbaImage } from './split-builder';
 export { PEEK_BYTES, estimateSplit, megabytes, type SplitEstimate } from './estimate';
 
 export interface ReadProgress {

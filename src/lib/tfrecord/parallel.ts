@@ -14,7 +14,7 @@
  * looks wrong, the split is read again by one `readSplit`, which reports the first problem exactly as it always does
  * (file, record index, byte offset). Bad input costs a second read; good input is never read twice.
  */
-import { detectSchema, listFeatures, type FeatureSchema } from './dataset';
+import { detectSchema, listFeatures, type FeatureSchema } from './schema';
 import {
   DEFAULT_MAX_RECORD_BYTES,
   FOOTER_BYTES,

@@ -7,13 +7,8 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { cannotTrainOnText, initBackend } from '../ml/backend';
 import type { BackendInfo, BackendName } from '../shared/worker-types';
-import {
-  DEFAULT_TRAIN_CONFIG,
-  learningRateAt,
-  validateConfigText,
-  type TrainConfig,
-} from '../shared/settings';
-import { joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
+import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../shared/settings';
+import { joinTexts, text, PagetrainError, type MessageKey, type UserText } from '../shared/errors';
 import { decodedToDevice, type DeviceSplit } from '../ml/data';
 import type { ModelDefinition } from '../models/spec';
 import { assertTrainable, definitionFor, definitionKey, trainProblemText, useDefinition } from './models';
@@ -62,7 +57,7 @@ import {
 type LoadedSplit = ReadSplitResult;
 
 /** An error of the API: the kind in `name`, an English `message`, and the catalog text the page words in its language. */
-class WorkerError extends TextError {}
+class WorkerError extends PagetrainError {}
 
 // Everything below lives as long as the worker does.
 let backend: BackendInfo | null = null;
@@ -369,7 +364,7 @@ export const api = {
 
   async train(config: TrainConfig, callbacks: TrainCallbacks): Promise<TrainOutcome> {
     checkIdle('act_start_training');
-    const problems = Object.values(validateConfigText(config));
+    const problems = Object.values(validateConfig(config));
     if (problems.length) throw new WorkerError('ConfigError', joinTexts(problems));
     const classes = numClasses();
     const data = deviceSplit('train', classes);
