@@ -45,15 +45,18 @@ export class TrainingHistory {
 
 /**
  * A saved run as the runs view draws it: the run the worker trains now is drawn with the page's history when that
- * goes further than the last save (the same steps, then more), so its curve is the one the charts show.
+ * goes further than the last save (the same steps, then more), so its curve is the one the charts show. The history
+ * is read for that run only, so comparing other runs does not redraw at every step.
  */
 export function withLiveHistory(
   run: RunRecord,
   currentRunId: string | null,
-  live: readonly HistoryEntry[],
+  history: () => readonly HistoryEntry[],
 ): RunRecord {
+  if (run.id !== currentRunId) return run;
   const saved = run.history;
-  if (run.id !== currentRunId || live.length <= saved.length) return run;
+  const live = history();
+  if (live.length <= saved.length) return run;
   const last = saved.at(-1);
   const same = live[saved.length - 1];
   if (last && (same.step !== last.step || same.loss !== last.loss)) return run;

@@ -62,7 +62,7 @@ export class PersistState {
   compared = $derived(
     this.runs
       .filter((r) => this.selected.includes(r.id))
-      .map((r) => withLiveHistory(r, this.currentRunId, this.#hooks.history())),
+      .map((r) => withLiveHistory(r, this.currentRunId, this.#hooks.history)),
   );
 
   constructor(hooks: PersistHooks) {

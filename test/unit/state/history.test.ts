@@ -51,14 +51,24 @@ describe('the runs view', () => {
   const saved = [entry(10), entry(20)];
   test('the run in training is drawn as far as the page has seen it', () => {
     const live = [...saved, entry(30)];
-    expect(withLiveHistory(run('a', saved), 'a', live).history.map((e) => e.step)).toEqual([10, 20, 30]);
+    expect(withLiveHistory(run('a', saved), 'a', () => live).history.map((e) => e.step)).toEqual([
+      10, 20, 30,
+    ]);
   });
   test('other runs, a shorter live history (a restored earlier checkpoint) or another curve keep what was saved', () => {
     const live = [...saved, entry(30)];
-    expect(withLiveHistory(run('b', saved), 'a', live).history).toBe(saved);
-    expect(withLiveHistory(run('a', saved), 'a', [entry(10)]).history).toBe(saved);
+    expect(withLiveHistory(run('b', saved), 'a', () => live).history).toBe(saved);
+    expect(withLiveHistory(run('a', saved), 'a', () => [entry(10)]).history).toBe(saved);
     const other = [entry(10), entry(20, 0.7), entry(30)];
-    expect(withLiveHistory(run('a', saved), 'a', other).history).toBe(saved);
-    expect(withLiveHistory(run('a', saved), null, live).history).toBe(saved);
+    expect(withLiveHistory(run('a', saved), 'a', () => other).history).toBe(saved);
+    expect(withLiveHistory(run('a', saved), null, () => live).history).toBe(saved);
+  });
+  test('the history is read for the run in training only (other runs are not redrawn at each step)', () => {
+    let reads = 0;
+    const history = () => (reads++, [...saved, entry(30)]);
+    withLiveHistory(run('b', saved), 'a', history);
+    expect(reads).toBe(0);
+    withLiveHistory(run('a', saved), 'a', history);
+    expect(reads).toBe(1);
   });
 });
