@@ -3,7 +3,7 @@
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../shared/settings';
-import { downloadText } from '../store/download';
+import { downloadText } from './download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';

@@ -24,7 +24,7 @@ import {
   type ModelDefinition,
   type ResolvedModel,
 } from '../models/spec';
-import { downloadText } from '../store/download';
+import { downloadText } from './download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
 import { shownError } from '../i18n-text';

@@ -3,7 +3,7 @@
  * the worker; this class asks it for listings (records without their weights) and hears when they change.
  */
 import type { TrainConfig } from '../shared/settings';
-import { downloadBlob } from '../store/download';
+import { downloadBlob } from './download';
 import { WAITING_FOR_OTHER_TAB } from '../store/db';
 import { watchConnection } from '../store/models';
 import { formatBytes } from '../shared/format';
