@@ -5,7 +5,8 @@
  */
 import { CLOSED_FOR_UPGRADE, DB_NAME, openStore, type Db, type StoreEvents } from './db';
 export { legacyModelsPending } from './db';
-import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
+import { parseDefinition, stringifyDefinition } from '../model-spec/json';
+import type { ModelDefinition } from '../model-spec/format';
 import { PagetrainError } from '../shared/errors';
 
 const RECORD_VERSION = 1;

@@ -126,9 +126,3 @@ export async function estimateSplit(
   const records = Math.round(total / peek.meanFramed);
   return { records, bytes: records * recordBytes, recordBytes };
 }
-
-/** Megabytes as the messages show them: "6.3". */
-export function megabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return mb < 10 ? mb.toFixed(1) : Math.round(mb).toLocaleString('en-US');
-}

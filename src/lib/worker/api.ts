@@ -10,7 +10,7 @@ import type { BackendInfo, BackendName } from '../shared/worker-types';
 import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../shared/settings';
 import { joinTexts, text, PagetrainError, type MessageKey, type UserText } from '../shared/errors';
 import { decodedToDevice, type DeviceSplit } from '../ml/data';
-import type { ModelDefinition } from '../models/spec';
+import type { ModelDefinition } from '../model-spec/format';
 import { assertTrainable, definitionFor, definitionKey, trainProblemText, useDefinition } from './models';
 import * as persist from './persist';
 import type {
@@ -35,7 +35,7 @@ import {
 import type { TrainOutcome } from '../shared/worker-types';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { captureState, restoreState } from '../ml/snapshot';
-import type { ReadSplitResult } from '../tfrecord';
+import type { LoadedSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
 import { ParsePool } from './parse-pool';
 import { createImageDecoder } from './image-decoder';
@@ -53,8 +53,6 @@ import {
   type ExampleBatch,
   type ExampleQuery,
 } from '../shared/worker-types';
-
-type LoadedSplit = ReadSplitResult;
 
 /** An error of the API: the kind in `name`, an English `message`, and the catalog text the page words in its language. */
 class WorkerError extends PagetrainError {}

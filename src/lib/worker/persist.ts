@@ -14,7 +14,7 @@ import type { BuiltModel } from '../ml/models';
 import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
 import type { TrainingState } from '../ml/trainer';
 import type { StepLog } from '../shared/step-log';
-import { LAYER_CLASSES } from '../models/spec';
+import { LAYER_CLASSES } from '../model-spec/format';
 import * as store from '../store/db';
 import { fingerprintFiles, weightBytes } from '../store/records';
 import {
