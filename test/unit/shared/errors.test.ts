@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 /** What the page receives once an error has crossed the worker boundary: its fields as plain data. */
-const crossed = (e: Error) => structuredClone({ name: e.name, message: e.message, ...e });
+const crossed = (e: Error) => structuredClone({ ...e, name: e.name, message: e.message });
 
 describe('PagetrainError', () => {
   test('a catalog text: its key is the code, its parameters the data, its English the message', () => {
