@@ -4,7 +4,7 @@
  */
 import type uPlot from 'uplot';
 import type { Attachment } from 'svelte/attachments';
-import { seriesLabel, type SeriesPoints, type SeriesSpec } from '../lib/state/training.svelte';
+import { seriesLabel, type ChartInput } from '../lib/state/charts';
 import { m } from '../paraglide/messages.js';
 
 let loading: Promise<typeof uPlot> | null = null;
@@ -17,8 +17,6 @@ export function loadUPlot(): Promise<typeof uPlot> {
   loading ??= import('./uplot-lib').then((mod) => mod.default);
   return loading;
 }
-
-export type ChartInput = { spec: SeriesSpec; points: SeriesPoints }[];
 
 /** uPlot wants one shared x array: the union of the series' steps, with null where a series has no point. */
 export function align(series: ChartInput): uPlot.AlignedData {
@@ -111,6 +109,8 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
       } else {
         plot.setData(align(input));
       }
+      // What the chart holds, read by tests: the steps, then each series' values (null where it has no point).
+      node.dataset.points = JSON.stringify(plot!.data);
     };
     $effect(() => {
       pending = get();
