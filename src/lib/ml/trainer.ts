@@ -17,7 +17,7 @@ import { LOSSES, l2Regularization } from './losses';
 import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
-import { FusedLogistic, type PackedSplit } from './fused-logistic';
+import { FusedLogistic, fusedLayout, fusedPart, packFusedState, type PackedSplit } from './fused-logistic';
 
 export interface StepLog {
   step: number;
@@ -136,16 +136,11 @@ async function enterFused(state: TrainingState): Promise<FusedLogistic> {
   const [kernel, bias] = state.built.model.trainableWeights.map((w) => w.read());
   const [D, C] = kernel.shape as [number, number];
   const moments = await optimizerMoments(state);
-  const K = D * C + C;
-  const packed = new Float32Array(3 * K);
-  packed.set((await kernel.data()) as Float32Array, 0);
-  packed.set((await bias.data()) as Float32Array, D * C);
-  if (moments) {
-    packed.set(moments.m[0], K);
-    packed.set(moments.m[1], K + D * C);
-    packed.set(moments.v[0], 2 * K);
-    packed.set(moments.v[1], 2 * K + D * C);
-  }
+  const packed = packFusedState(fusedLayout(D, C), {
+    W: (await kernel.data()) as Float32Array,
+    b: (await bias.data()) as Float32Array,
+    ...(moments ? { mW: moments.m[0], mb: moments.m[1], vW: moments.v[0], vb: moments.v[1] } : {}),
+  });
   return new FusedLogistic(D, C, tf.tensor1d(packed), moments?.iterations ?? 0);
 }
 
@@ -154,9 +149,10 @@ export function syncFusedWeights(state: TrainingState): void {
   const f = state.fused;
   if (!f) return;
   const [kernel, bias] = state.built.model.trainableWeights;
+  const { D, C, W, b } = f.layout;
   tf.tidy(() => {
-    kernel.write(f.params.slice(0, f.D * f.C).reshape([f.D, f.C]));
-    bias.write(f.params.slice(f.D * f.C, f.C));
+    kernel.write(f.params.slice(W[0], W[1] - W[0]).reshape([D, C]));
+    bias.write(f.params.slice(b[0], b[1] - b[0]));
   });
 }
 
@@ -166,7 +162,8 @@ async function leaveFused(state: TrainingState): Promise<void> {
   if (!f) return;
   syncFusedWeights(state);
   const all = await f.read();
-  const { D, C, K } = f;
+  const { layout } = f;
+  const { D, C } = layout;
   const names = state.built.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
   const opt = state.optimizer as unknown as {
     accumulatedFirstMoment: { variable: tf.Variable }[];
@@ -176,10 +173,10 @@ async function leaveFused(state: TrainingState): Promise<void> {
   for (const v of [...opt.accumulatedFirstMoment, ...opt.accumulatedSecondMoment]) v.variable.dispose();
   const values = [
     { name: 'iter', tensor: tf.scalar(f.adamSteps, 'int32') as tf.Tensor },
-    { name: `${names[0]}/m`, tensor: tf.tensor2d(all.subarray(K, K + D * C), [D, C]) },
-    { name: `${names[1]}/m`, tensor: tf.tensor1d(all.subarray(K + D * C, 2 * K)) },
-    { name: `${names[0]}/v`, tensor: tf.tensor2d(all.subarray(2 * K, 2 * K + D * C), [D, C]) },
-    { name: `${names[1]}/v`, tensor: tf.tensor1d(all.subarray(2 * K + D * C, 3 * K)) },
+    { name: `${names[0]}/m`, tensor: tf.tensor2d(fusedPart(all, layout, 'mW'), [D, C]) },
+    { name: `${names[1]}/m`, tensor: tf.tensor1d(fusedPart(all, layout, 'mb')) },
+    { name: `${names[0]}/v`, tensor: tf.tensor2d(fusedPart(all, layout, 'vW'), [D, C]) },
+    { name: `${names[1]}/v`, tensor: tf.tensor1d(fusedPart(all, layout, 'vb')) },
   ];
   await state.optimizer.setWeights(values);
   // The new variables hold their own references to the data.
