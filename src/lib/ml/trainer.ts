@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { learningRateAt, type TrainConfig } from './config';
-import { gatherBatch, type DeviceSplit } from './data';
+import { gatherBatch, type DeviceSplit, type TrainingSplit } from './data';
 import { LOSSES, l2Regularization } from './losses';
 import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
@@ -102,6 +102,20 @@ export interface TrainOptions {
   path?: TrainPath;
   /** The host copy of the split, for the fused path's uint8 upload (made once, kept with the device split). */
   packed?: () => PackedSplit;
+}
+
+/**
+ * The path train() takes for `state`: the fused kernels where `path` allows them and they apply, else tfjs's ops.
+ * Decided before the data is uploaded, so that only the copy this path reads is made.
+ */
+export function chooseTrainPath(state: TrainingState, path: TrainPath = 'auto'): 'fused' | 'generic' {
+  if (path === 'generic') return 'generic';
+  if (fusedApplies(state)) return 'fused';
+  if (path === 'fused')
+    throw Object.assign(new Error('train: the fused kernels need LogisticModel on the webgpu backend'), {
+      name: 'ConfigError',
+    });
+  return 'generic';
 }
 
 export function fusedApplies(state: TrainingState): boolean {
@@ -206,19 +220,23 @@ export function clipByNorm(g: tf.Tensor, clip: number): tf.Tensor {
 
 export async function train(
   state: TrainingState,
-  data: DeviceSplit,
+  data: TrainingSplit,
   config: TrainConfig,
   hooks: TrainHooks,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  if (!data.y || !data.labels)
+  if (!data.labels)
     throw Object.assign(new Error('train: the training data has no labels'), { name: 'DataError' });
-  const path = options.path ?? 'auto';
-  const useFused = path !== 'generic' && fusedApplies(state) && !!options.packed;
-  if (path === 'fused' && !useFused)
-    throw Object.assign(new Error('train: the fused kernels need LogisticModel on the webgpu backend'), {
+  const useFused = !!options.packed && chooseTrainPath(state, options.path) === 'fused';
+  if (options.path === 'fused' && !useFused)
+    throw Object.assign(new Error('train: the fused kernels need the training split packed for them'), {
       name: 'ConfigError',
     });
+  if (!useFused && (!data.x || !data.y))
+    throw Object.assign(new Error("train: tfjs's ops need the training split on the device as float32"), {
+      name: 'DataError',
+    });
+  const device = data as DeviceSplit;
   if (useFused && !state.fused) state.fused = await enterFused(state);
   if (!useFused && state.fused) await leaveFused(state);
   const packed = useFused ? options.packed!() : null;
@@ -261,7 +279,7 @@ export async function train(
     let kept: { labelLoss: tf.Scalar; predictions: tf.Tensor2D } | null = null;
     const indices = tf.tensor1d(batch, 'int32');
     tf.tidy(() => {
-      const { x, y } = gatherBatch(data, indices);
+      const { x, y } = gatherBatch(device, indices);
       const { grads } = tf.variableGrads(() => {
         const predictions = model.apply(x, { training: true }) as tf.Tensor2D;
         const labelLoss = LOSSES[config.labelLoss](y!, predictions);

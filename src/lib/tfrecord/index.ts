@@ -71,7 +71,7 @@ export {
   type RgbaImage,
   type SchemaOverride,
 } from './dataset';
-export { PEEK_BYTES, estimateSplit, megabytes, type SplitEstimate } from './estimate';
+export { PEEK_BYTES, estimateSplit, megabytes, probeSplit, type SplitEstimate } from './estimate';
 
 export interface ReadProgress {
   file: string;

@@ -17,7 +17,7 @@ class WatchedFile extends File {
   }
 }
 
-function pattern(n: number): Uint8Array {
+function pattern(n: number): Uint8Array<ArrayBuffer> {
   const a = new Uint8Array(n);
   for (let i = 0; i < n; i++) a[i] = (i * 31 + (i >> 12)) & 255;
   return a;
@@ -37,7 +37,8 @@ describe('fingerprintFiles on large files', () => {
 
   test('a change in the head, middle or tail slice, or in the size, changes the fingerprint', async () => {
     const base = pattern(10 * MiB);
-    const hash = async (b: Uint8Array) => (await fingerprintFiles('t', [new File([b], 'a')]))[0].sha256;
+    const hash = async (b: Uint8Array<ArrayBuffer>) =>
+      (await fingerprintFiles('t', [new File([b], 'a')]))[0].sha256;
     const original = await hash(base);
     for (const at of [10, 5 * MiB, 10 * MiB - 10]) {
       const changed = base.slice();
