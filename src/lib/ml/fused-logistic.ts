@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { LossName } from './config';
+import type { LossName } from '../shared/settings';
 
 /**
  * The packed training state's layout, [W | b | m_W | m_b | v_W | v_b] for D inputs and C classes: where each part

@@ -8,7 +8,7 @@
  * Flatten inserted in front of it, and the table says so. Shapes are channels-last, [height, width, channels].
  */
 
-import { english, joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
+import { joinTexts, text, PagetrainError, type MessageKey, type UserText } from '../shared/errors';
 
 export const FORMAT = 'pagetrain-model';
 export const FORMAT_VERSION = 1;
@@ -574,18 +574,12 @@ function nameFault(name: string): UserText | null {
 }
 
 /** The problem with a model name as a sentence (a catalog text), or null. */
-export function nameProblemText(name: string): UserText | null {
+export function nameProblem(name: string): UserText | null {
   const fault = nameFault(name);
   return fault && text('text_sentence', { text: fault });
 }
 
-/** nameProblemText in English. */
-export function nameProblem(name: string): string | null {
-  const t = nameProblemText(name);
-  return t && english(t);
-}
-
-export class DefinitionError extends TextError {
+export class DefinitionError extends PagetrainError {
   constructor(t: UserText) {
     super('DefinitionError', t);
   }

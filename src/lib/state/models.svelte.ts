@@ -14,7 +14,7 @@ import {
 } from '../models/presets';
 import {
   definition,
-  nameProblemText,
+  nameProblem,
   newLayer,
   parseDefinition,
   resolveModel,
@@ -27,7 +27,8 @@ import {
 import { downloadText } from '../store/download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
-import { joinTexts, shownError, text, type UserText } from '../i18n-text';
+import { shownError } from '../i18n-text';
+import { joinTexts, text, type UserText } from '../shared/errors';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
 export interface ModelData {
@@ -94,7 +95,7 @@ export class ModelLibrary {
   }
 
   #nameProblem(name: string): UserText | null {
-    const p = nameProblemText(name);
+    const p = nameProblem(name);
     if (p) return p;
     if (isPreset(name)) return text('name_is_preset', { name });
     return null;

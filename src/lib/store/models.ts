@@ -5,9 +5,9 @@
  */
 import { Connection, writeError, type StoreEvents } from './db';
 export { legacyModelsPending } from './db';
-import { RECORD_VERSION } from './records';
+import { RECORD_VERSION } from '../shared/snapshot-types';
 import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
-import { text } from '../i18n-text';
+import { text } from '../shared/errors';
 
 let listener: StoreEvents = {};
 

@@ -23,7 +23,7 @@
  *    grayscale ones widens the stored ones to 3 channels. Alpha is dropped.
  */
 import { TFRecordError } from './errors';
-import { isUserText, text, type UserText } from '../i18n-text';
+import { isUserText, text, type UserText } from '../shared/errors';
 import {
   FeatureLocator,
   countValues,

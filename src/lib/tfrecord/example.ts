@@ -16,7 +16,7 @@
  * 'not-example' error. `parseExample` decodes everything generically, for schema detection and tests.
  */
 import { TFRecordError } from './errors';
-import { text } from '../i18n-text';
+import { text } from '../shared/errors';
 
 // Typed `number`, not literals, so that comparing a field against one does not narrow it for the next field.
 export const WIRE_VARINT: number = 0;

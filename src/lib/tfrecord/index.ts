@@ -13,7 +13,7 @@ import {
   type SchemaOverride,
 } from './dataset';
 import { TFRecordError } from './errors';
-import { text } from '../i18n-text';
+import { text } from '../shared/errors';
 import { megabytes } from './estimate';
 import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
 

@@ -6,12 +6,9 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendInfo, BackendName } from '../ml/backend';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../ml/config';
-import type { EvalResult } from '../ml/evaluate';
-import type { TrainOutcome } from '../ml/trainer';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../shared/settings';
 import type { ModelDefinition } from '../models/spec';
-import type { UserText } from '../i18n-text';
+import type { UserText } from '../shared/errors';
 import type {
   ImportResult,
   ModelFile,
@@ -19,9 +16,13 @@ import type {
   PersistPolicy,
   RestoreResult,
   StorageListing,
-} from './persist-types';
+} from '../shared/persist-types';
 import { WorkerSession } from './session';
 import type {
+  BackendInfo,
+  BackendName,
+  EvalResult,
+  TrainOutcome,
   ExampleBatch,
   ExampleQuery,
   LoadOptions,
@@ -30,7 +31,7 @@ import type {
   SplitName,
   SplitSummary,
   TrainCallbacks,
-} from './types';
+} from '../shared/worker-types';
 
 /** Everything this worker knows, for as long as it lives. */
 const session = new WorkerSession();

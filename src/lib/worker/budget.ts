@@ -16,7 +16,7 @@
  * `null` or `undefined` goes back to the rule.
  */
 import { megabytes, probeSplit, type FeatureSchema, type SchemaOverride } from '../tfrecord';
-import { text, TextError, type UserText } from '../i18n-text';
+import { text, PagetrainError, type UserText } from '../shared/errors';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -46,7 +46,7 @@ export function dataBudget(backend: string | undefined): number {
   return backend === 'wasm' ? Math.min(budget, WASM_MAX_BYTES) : budget;
 }
 
-export class DataTooLargeError extends TextError {
+export class DataTooLargeError extends PagetrainError {
   constructor(t: UserText) {
     super('DataTooLargeError', t);
   }

@@ -2,7 +2,7 @@
  * Whether a run is going, and Pause / Resume / Stop between its steps; and the throttle on its progress messages.
  * No tfjs: Node tests drive it.
  */
-import { text, TextError, type MessageKey } from '../i18n-text';
+import { text, PagetrainError, type MessageKey } from '../shared/errors';
 
 type Action = `act_${string}` & MessageKey;
 
@@ -49,7 +49,7 @@ export class RunControl {
 
   /** Throws a StateError naming `action` while a run is going. */
   checkIdle(action: Action): void {
-    if (this.#running) throw new TextError('StateError', text('worker_busy', { action: text(action) }));
+    if (this.#running) throw new PagetrainError('StateError', text('worker_busy', { action: text(action) }));
   }
 
   begin(): void {

@@ -3,12 +3,12 @@
  * last trained with, and what its last evaluation and prediction gave, kept for looking at examples and the CSV.
  * A model is replaced whole: the old one's tensors are freed, and what it evaluated goes with it.
  */
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../shared/settings';
 import type { Predictions } from '../ml/evaluate';
 import { captureState, restoreState } from '../ml/snapshot';
 import { disposeTrainingState, type TrainingState } from '../ml/trainer';
 import type { ModelDefinition } from '../models/spec';
-import { text, TextError } from '../i18n-text';
+import { text, PagetrainError } from '../shared/errors';
 import { definitionFor, definitionKey } from './models';
 
 export class CurrentModel {
@@ -33,7 +33,7 @@ export class CurrentModel {
 
   /** The model, or a StateError when there is none yet. */
   require(): TrainingState {
-    if (!this.#state) throw new TextError('StateError', text('worker_no_model'));
+    if (!this.#state) throw new PagetrainError('StateError', text('worker_no_model'));
     return this.#state;
   }
 

@@ -6,21 +6,21 @@
  * library of imported models (persist.ts) keeps the files; this reads them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { text, TextError, type UserText } from '../i18n-text';
-import type { TrainConfig } from '../ml/config';
+import { text, PagetrainError, type UserText } from '../shared/errors';
+import type { TrainConfig } from '../shared/settings';
 import type { BuiltModel } from '../ml/models';
 import { loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
 import type { TrainingState } from '../ml/trainer';
 import { LAYER_CLASSES } from '../models/spec';
+import { weightBytes } from '../store/records';
 import {
   RECORD_VERSION,
-  weightBytes,
   type CheckpointRecord,
-  type HistoryEntry,
   type WeightBuffer,
   type WeightSpec,
-} from '../store/records';
-import type { ModelFile } from './persist-types';
+} from '../shared/snapshot-types';
+import type { HistoryEntry } from '../shared/step-log';
+import type { ModelFile } from '../shared/persist-types';
 
 export const MODEL_JSON = 'model.json';
 export const MODEL_WEIGHTS = 'model.weights.bin';
@@ -92,8 +92,8 @@ export const KNOWN_LAYERS = new Set<string>([
   'Functional',
 ]);
 
-export function importError(file: string, what: UserText): TextError {
-  return new TextError('ImportError', text('import_error', { file, what }));
+export function importError(file: string, what: UserText): PagetrainError {
+  return new PagetrainError('ImportError', text('import_error', { file, what }));
 }
 
 /** Every layer of a Keras topology (nested models included): its class and its name. */

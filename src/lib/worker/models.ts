@@ -4,13 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { missingKernelsText } from '../ml/capability';
-import { english, joinTexts, text, TextError, type UserText } from '../i18n-text';
+import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import { LOGISTIC_MODEL, logisticDefinition } from '../models/presets';
 import { resolveModel, type ModelDefinition, type Shape } from '../models/spec';
-
-function modelError(t: UserText): Error {
-  return new TextError('ModelError', t);
-}
 
 /**
  * The definition for `name`, or undefined for LogisticModel; a ModelError when the page sent none for it. `current`:
@@ -19,7 +15,7 @@ function modelError(t: UserText): Error {
 export function definitionFor(name: string, current: ModelDefinition | null): ModelDefinition | undefined {
   if (current?.name === name) return current;
   if (name === LOGISTIC_MODEL) return undefined;
-  throw modelError(text('model_no_definition', { name }));
+  throw new PagetrainError('ModelError', text('model_no_definition', { name }));
 }
 
 /** A key that changes whenever the model to build changes, so a changed definition starts fresh weights. */
@@ -43,13 +39,7 @@ export function trainProblemText(
   return missingKernelsText(resolved, backend);
 }
 
-/** trainProblemText in English. */
-export function trainProblem(...args: Parameters<typeof trainProblemText>): string | null {
-  const t = trainProblemText(...args);
-  return t && english(t);
-}
-
-/** Throws a ModelError with trainProblem's reason; call before training starts. */
+/** Throws a ModelError with trainProblemText's reason; call before training starts. */
 export function assertTrainable(
   name: string,
   def: ModelDefinition | undefined,
@@ -57,5 +47,5 @@ export function assertTrainable(
   numClasses: number,
 ): void {
   const problem = trainProblemText(name, def, inputShape, numClasses);
-  if (problem) throw modelError(problem);
+  if (problem) throw new PagetrainError('ModelError', problem);
 }

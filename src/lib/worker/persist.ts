@@ -8,22 +8,24 @@
  * on. A write failure — a full disk above all — is reported to the page and never stops training; the transaction
  * is aborted whole, so every earlier checkpoint stays as it was.
  */
-import { english, joinTexts, text, textOf, type UserText } from '../i18n-text';
-import type { TrainConfig } from '../ml/config';
+import { english, textOf } from '../i18n-text';
+import { joinTexts, text, type UserText } from '../shared/errors';
+import type { TrainConfig } from '../shared/settings';
 import type { BuiltModel } from '../ml/models';
 import { captureState, restoreState } from '../ml/snapshot';
-import type { StepLog, TrainingState } from '../ml/trainer';
+import type { TrainingState } from '../ml/trainer';
+import type { StepLog } from '../shared/step-log';
 import * as store from '../store/db';
 import {
   RECORD_VERSION,
-  formatBytes,
   type CheckpointReason,
   type CheckpointRecord,
   type FileFingerprint,
   type RunRecord,
-} from '../store/records';
+} from '../shared/snapshot-types';
+import { formatBytes } from '../shared/format';
 import { buildImported, filesFor, parseModelFiles, restoreImported, type ParsedModel } from './model-files';
-import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from './persist-types';
+import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from '../shared/persist-types';
 import { CurrentRun } from './run';
 
 export class Persistence {

@@ -6,11 +6,11 @@
  * earlier than its run's last step continues in a new run, forked there, so no history is rewritten. An imported
  * model belongs to no run until it trains.
  */
-import type { TrainConfig } from '../ml/config';
-import type { StepLog } from '../ml/trainer';
-import { text, TextError } from '../i18n-text';
-import { RECORD_VERSION, type FileFingerprint, type HistoryEntry, type RunRecord } from '../store/records';
-import type { PersistPolicy } from './persist-types';
+import type { TrainConfig } from '../shared/settings';
+import type { HistoryEntry, StepLog } from '../shared/step-log';
+import { text, PagetrainError } from '../shared/errors';
+import { RECORD_VERSION, type FileFingerprint, type RunRecord } from '../shared/snapshot-types';
+import type { PersistPolicy } from '../shared/persist-types';
 
 /** The starter code exported every 1,000 steps; keep the last 5 of each run unless pinned. */
 export const DEFAULT_POLICY: PersistPolicy = { everySteps: 1000, keepLast: 5 };
@@ -39,9 +39,9 @@ export class CurrentRun {
 
   setPolicy(p: Partial<PersistPolicy>): PersistPolicy {
     if (p.everySteps !== undefined && (!Number.isInteger(p.everySteps) || p.everySteps < 1))
-      throw new TextError('ConfigError', text('persist_every_steps'));
+      throw new PagetrainError('ConfigError', text('persist_every_steps'));
     if (p.keepLast !== undefined && (!Number.isInteger(p.keepLast) || p.keepLast < 1))
-      throw new TextError('ConfigError', text('persist_keep_last'));
+      throw new PagetrainError('ConfigError', text('persist_keep_last'));
     Object.assign(this.#policy, {
       ...(p.everySteps !== undefined ? { everySteps: p.everySteps } : {}),
       ...(p.keepLast !== undefined ? { keepLast: p.keepLast } : {}),

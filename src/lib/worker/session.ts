@@ -8,9 +8,9 @@
  * each other. api.ts exposes it over Comlink.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cannotTrainOnText, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
-import { learningRateAt, validateConfigText, type TrainConfig } from '../ml/config';
-import { evaluate, predict, predictPixels, predictionsCsv, type EvalResult } from '../ml/evaluate';
+import { cannotTrainOnText, initBackend } from '../ml/backend';
+import { learningRateAt, validateConfig, type TrainConfig } from '../shared/settings';
+import { evaluate, predict, predictPixels, predictionsCsv } from '../ml/evaluate';
 import { buildModel } from '../ml/models';
 import {
   chooseTrainPath,
@@ -18,12 +18,11 @@ import {
   newTrainingState,
   syncFusedWeights,
   train,
-  type TrainOutcome,
 } from '../ml/trainer';
 import type { ModelDefinition } from '../models/spec';
 import type { ReadSplitResult } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
-import { joinTexts, text, TextError, type UserText } from '../i18n-text';
+import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import { debugHandle } from './budget';
 import { RunControl, Throttle } from './control';
 import { CurrentModel } from './current-model';
@@ -33,10 +32,14 @@ import { inputMismatchText } from './model-files';
 import { assertTrainable, definitionKey, trainProblemText } from './models';
 import { ParsePool } from './parse-pool';
 import { Persistence } from './persist';
-import type { ImportResult, ModelFile, RestoreResult } from './persist-types';
+import type { ImportResult, ModelFile, RestoreResult } from '../shared/persist-types';
 import { Splits, type SplitReader } from './splits';
 import {
   SPLITS,
+  type BackendInfo,
+  type BackendName,
+  type EvalResult,
+  type TrainOutcome,
   type ExampleBatch,
   type ExampleQuery,
   type LoadProgress,
@@ -44,7 +47,7 @@ import {
   type Progress,
   type SplitName,
   type TrainCallbacks,
-} from './types';
+} from '../shared/worker-types';
 
 /**
  * Progress goes to the page at most every PROGRESS_MS (a fused step can take a few ms: one message each would keep
@@ -128,7 +131,7 @@ export class WorkerSession {
       SPLITS.map(async (split) => {
         const res = await fetch(urls[split]);
         if (!res.ok)
-          throw new TextError(
+          throw new PagetrainError(
             'FetchError',
             text('worker_sample_fetch', { url: urls[split], status: res.status }),
           );
@@ -142,12 +145,12 @@ export class WorkerSession {
 
   async train(config: TrainConfig, callbacks: TrainCallbacks): Promise<TrainOutcome> {
     this.control.checkIdle('act_start_training');
-    const problems = Object.values(validateConfigText(config));
-    if (problems.length) throw new TextError('ConfigError', joinTexts(problems));
+    const problems = Object.values(validateConfig(config));
+    if (problems.length) throw new PagetrainError('ConfigError', joinTexts(problems));
     const { splits, model, persist } = this;
     const classes = splits.numClasses();
     const shape = splits.shape('train');
-    if (!splits.host('train')!.labels) throw new TextError('DataError', text('worker_no_labels'));
+    if (!splits.host('train')!.labels) throw new PagetrainError('DataError', text('worker_no_labels'));
     // An imported model.json is its own definition (checked when it was imported and against the data below).
     const imported = await persist.isImported(config.model);
     const definition = imported ? undefined : model.definitionFor(config.model);
@@ -170,10 +173,10 @@ export class WorkerSession {
     let data;
     try {
       const unsupported = this.backend ? cannotTrainOnText(this.backend.name, state.built.model) : null;
-      if (unsupported) throw new TextError('ConfigError', unsupported);
+      if (unsupported) throw new PagetrainError('ConfigError', unsupported);
       const mismatch = inputMismatchText(state.built.model, shape);
       if (mismatch)
-        throw new TextError(
+        throw new PagetrainError(
           'ModelError',
           text('worker_cannot_train', { model: config.model, problem: mismatch }),
         );
@@ -292,7 +295,7 @@ export class WorkerSession {
   predictionsCsv(rich: boolean): string {
     const last = this.model.lastTest;
     const test = this.splits.host('test');
-    if (!last || !test) throw new TextError('StateError', text('worker_predict_first'));
+    if (!last || !test) throw new PagetrainError('StateError', text('worker_predict_first'));
     const probabilities = rich ? { values: last.probabilities, numClasses: last.numClasses } : undefined;
     return predictionsCsv(last.classes, test.ids, probabilities);
   }
@@ -304,7 +307,7 @@ export class WorkerSession {
     const probabilities =
       query.split === 'validation' ? model.lastValidation : (model.lastTest?.probabilities ?? null);
     if (!h || !probabilities || !model.state)
-      throw new TextError(
+      throw new PagetrainError(
         'StateError',
         text(query.split === 'validation' ? 'worker_evaluate_first' : 'worker_predict_first'),
       );

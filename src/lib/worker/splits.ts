@@ -9,9 +9,10 @@
  */
 import { decodedToDevice, type DeviceSplit, type TrainingSplit } from '../ml/data';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
-import { fingerprintFiles, type FileFingerprint } from '../store/records';
+import { fingerprintFiles } from '../store/records';
+import type { FileFingerprint } from '../shared/snapshot-types';
 import type { ReadSplitOptions, ReadSplitResult } from '../tfrecord';
-import { text, TextError } from '../i18n-text';
+import { text, PagetrainError } from '../shared/errors';
 import { checkFits, checkGpuBuffer } from './budget';
 import {
   PREVIEW_IMAGES,
@@ -20,7 +21,7 @@ import {
   type LoadProgress,
   type SplitName,
   type SplitSummary,
-} from './types';
+} from '../shared/worker-types';
 
 export type LoadedSplit = ReadSplitResult;
 
@@ -92,7 +93,7 @@ export class Splits {
     onProgress?: (p: LoadProgress) => void,
   ): Promise<SplitSummary> {
     const files = this.#sources[split];
-    if (!files) throw new TextError('StateError', text('worker_no_data', { split }));
+    if (!files) throw new PagetrainError('StateError', text('worker_no_data', { split }));
     return this.load(split, files, options, onProgress);
   }
 
@@ -128,7 +129,7 @@ export class Splits {
   /** The split, or a StateError naming it when it is not loaded. */
   require(split: SplitName): LoadedSplit {
     const h = this.#host[split];
-    if (!h) throw new TextError('DataError', text('worker_no_data', { split }));
+    if (!h) throw new PagetrainError('DataError', text('worker_no_data', { split }));
     return h;
   }
 
@@ -178,7 +179,7 @@ export class Splits {
       const h = this.require('train');
       const dim = h.schema.height * h.schema.width * h.schema.depth;
       checkGpuBuffer(this.#opts.gpu(), 'train', h.count * dim);
-      if (!h.labels) throw new TextError('DataError', text('worker_no_labels'));
+      if (!h.labels) throw new PagetrainError('DataError', text('worker_no_labels'));
       this.#packed = packSplit(h.images, h.labels, h.count, dim);
     }
     return this.#packed;
@@ -190,7 +191,7 @@ export class Splits {
    */
   training(classes: number, path: 'fused' | 'generic'): TrainingData {
     const h = this.require('train');
-    if (!h.labels) throw new TextError('DataError', text('worker_no_labels'));
+    if (!h.labels) throw new PagetrainError('DataError', text('worker_no_labels'));
     if (path === 'generic') return { data: this.device('train', classes) };
     const packed = this.packed();
     return {

@@ -5,12 +5,14 @@ import {
   learningRateAt,
   validateConfig,
   type TrainConfig,
-} from '../../../src/lib/ml/config';
+} from '../../../src/lib/shared/settings';
+import { english } from '../../../src/lib/i18n-text';
 import { toDevice } from '../../../src/lib/ml/data';
 import { predictionsCsv } from '../../../src/lib/ml/evaluate';
 import { buildModel } from '../../../src/lib/ml/models';
 import { epochOrder } from '../../../src/lib/ml/random';
-import { clipByNorm, newTrainingState, train, type StepLog } from '../../../src/lib/ml/trainer';
+import { clipByNorm, newTrainingState, train } from '../../../src/lib/ml/trainer';
+import type { StepLog } from '../../../src/lib/shared/step-log';
 import { synthetic } from './synthetic';
 
 beforeAll(async () => {
@@ -89,9 +91,9 @@ describe('config validation', () => {
       numEpochs: 1e9,
     });
     expect(Object.keys(bad).sort()).toEqual(['baseLearningRate', 'batchSize', 'numEpochs']);
-    expect(validateConfig({ ...DEFAULT_TRAIN_CONFIG, baseLearningRate: -1 }).baseLearningRate).toMatch(
-      /above 0/,
-    );
+    expect(
+      english(validateConfig({ ...DEFAULT_TRAIN_CONFIG, baseLearningRate: -1 }).baseLearningRate!),
+    ).toMatch(/above 0/);
   });
 });
 

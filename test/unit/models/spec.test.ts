@@ -203,9 +203,9 @@ describe('validation messages', () => {
 
   test('names', () => {
     expect(nameProblem('MyNet')).toBeNull();
-    expect(nameProblem('  ')).toBe('A model needs a name.');
-    expect(nameProblem(' a')).toMatch(/space/);
-    expect(nameProblem('x'.repeat(65))).toMatch(/at most 64/);
+    expect(english(nameProblem('  ')!)).toBe('A model needs a name.');
+    expect(english(nameProblem(' a')!)).toMatch(/space/);
+    expect(english(nameProblem('x'.repeat(65))!)).toMatch(/at most 64/);
   });
 });
 
