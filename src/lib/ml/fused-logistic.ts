@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { LossName } from '../shared/settings';
+import { PagetrainError, text } from '../shared/errors';
 
 /**
  * The packed training state's layout, [W | b | m_W | m_b | v_W | v_b] for D inputs and C classes: where each part
@@ -463,9 +464,7 @@ export class FusedLogistic {
     const error = await device.popErrorScope();
     if (error) {
       out?.dispose();
-      throw Object.assign(new Error(`fused kernels: WebGPU rejected a kernel: ${error.message}`), {
-        name: 'FusedKernelError',
-      });
+      throw new PagetrainError('FusedKernelError', text('fused_kernel_rejected', { error: error.message }));
     }
     if (thrown) throw thrown;
     return out!;

@@ -20,6 +20,7 @@ import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
 import { FusedLogistic, fusedLayout, fusedPart, packFusedState, type PackedSplit } from './fused-logistic';
+import { PagetrainError, text } from '../shared/errors';
 
 export interface TrainHooks {
   onLog(log: StepLog): void;
@@ -72,10 +73,7 @@ export interface TrainOptions {
 export function chooseTrainPath(state: TrainingState, path: TrainPath = 'auto'): 'fused' | 'generic' {
   if (path === 'generic') return 'generic';
   if (fusedApplies(state)) return 'fused';
-  if (path === 'fused')
-    throw Object.assign(new Error('train: the fused kernels need LogisticModel on the webgpu backend'), {
-      name: 'ConfigError',
-    });
+  if (path === 'fused') throw new PagetrainError('ConfigError', text('train_fused_not_applicable'));
   return 'generic';
 }
 
@@ -172,17 +170,12 @@ export async function train(
   hooks: TrainHooks,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  if (!data.labels)
-    throw Object.assign(new Error('train: the training data has no labels'), { name: 'DataError' });
+  if (!data.labels) throw new PagetrainError('DataError', text('train_no_labels'));
   const useFused = !!options.packed && chooseTrainPath(state, options.path) === 'fused';
   if (options.path === 'fused' && !useFused)
-    throw Object.assign(new Error('train: the fused kernels need the training split packed for them'), {
-      name: 'ConfigError',
-    });
+    throw new PagetrainError('ConfigError', text('train_fused_not_packed'));
   if (!useFused && (!data.x || !data.y))
-    throw Object.assign(new Error("train: tfjs's ops need the training split on the device as float32"), {
-      name: 'DataError',
-    });
+    throw new PagetrainError('DataError', text('train_generic_needs_device'));
   const device = data as DeviceSplit;
   if (useFused && !state.fused) state.fused = await enterFused(state);
   if (!useFused && state.fused) await leaveFused(state);
