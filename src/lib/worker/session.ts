@@ -171,6 +171,7 @@ export class WorkerSession {
         )
       : model.require();
     let data;
+    const evaluating = config.evalDuringTraining && !!splits.host('validation')?.labels;
     try {
       const unsupported = this.backend ? cannotTrainOnText(this.backend.name, state.built.model) : null;
       if (unsupported) throw new PagetrainError('ConfigError', unsupported);
@@ -185,6 +186,8 @@ export class WorkerSession {
         classes,
         chooseTrainPath(state, config.fusedKernels === false ? 'generic' : 'auto'),
       );
+      // The validation split goes up now, not at the first evaluation: the tensor count then stays flat across epochs.
+      if (evaluating) splits.device('validation', classes);
     } catch (e) {
       // Nothing is replaced: the model so far stays.
       if (startNew) disposeTrainingState(state);
@@ -193,7 +196,7 @@ export class WorkerSession {
     if (startNew) model.replace(state, config, key);
     else model.trainedWith(config);
     persist.beginTraining(config, startNew, splits.fingerprints());
-    return this.#run(state, data, config, callbacks, classes);
+    return this.#run(state, data, config, callbacks, classes, evaluating);
   }
 
   async #run(
@@ -202,15 +205,13 @@ export class WorkerSession {
     config: TrainConfig,
     callbacks: TrainCallbacks,
     classes: number,
+    evaluating: boolean,
   ): Promise<TrainOutcome> {
     const { splits, model, persist, control } = this;
     control.begin();
     const progress = new Throttle<Progress>(PROGRESS_MS);
     /** Set after a step or an epoch when an evaluation during training is due; run at the next safe point. */
     let evalDue = false;
-    const evaluating = config.evalDuringTraining && !!splits.host('validation')?.labels;
-    // Upload the validation split now, not at the first evaluation: the tensor count then stays flat across epochs.
-    if (evaluating) splits.device('validation', classes);
     const evalNow = async () => {
       evalDue = false;
       // The fused kernels keep the weights in their own buffer during a run: copy them into the model first.
