@@ -12,6 +12,7 @@ import { cannotTrainOnText, initBackend } from '../ml/backend';
 import { learningRateAt, validateConfig, type TrainConfig } from '../shared/settings';
 import { evaluate, predict, predictPixels, predictionsCsv } from '../ml/evaluate';
 import { buildModel } from '../ml/models';
+import { captureState } from '../ml/snapshot';
 import {
   chooseTrainPath,
   disposeTrainingState,
@@ -258,6 +259,8 @@ export class WorkerSession {
         { path: data.packed ? 'fused' : 'generic', packed: data.packed },
       );
       if (evalDue) await evalNow();
+      // For the browser tests: the path that ran, and the state it left (weights, Adam's moments).
+      debugHandle().lastTrain = { path: outcome.path, capture: () => captureState(state) };
       const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
       await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
       return outcome;
