@@ -4,7 +4,7 @@
  * Conv2D). Checked with tf.getKernel before training starts, so the user hears it up front.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedModel } from '../models/spec';
+import type { ResolvedModel } from '../model-spec/resolve';
 import { joinTexts, text, type UserText } from '../shared/errors';
 
 /**

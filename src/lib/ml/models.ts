@@ -4,14 +4,9 @@
  * weights_regularizer=l2_regularizer(1e-8)); slim's default initialisers are Glorot-uniform weights and zero biases.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LOGISTIC_MODEL } from '../models/presets';
-import {
-  formatShape,
-  resolveModel,
-  type ModelDefinition,
-  type ResolvedLayer,
-  type Size2,
-} from '../models/spec';
+import { LOGISTIC_MODEL } from '../model-spec/presets';
+import { formatShape, resolveModel, type ResolvedLayer } from '../model-spec/resolve';
+import type { ModelDefinition, Size2 } from '../model-spec/format';
 import { deriveSeed } from './random';
 import { joinTexts, PagetrainError, text } from '../shared/errors';
 

@@ -104,4 +104,4 @@ export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainC
 export const LOSS_NAMES: readonly LossName[] = ['CrossEntropyLoss', 'SoftmaxLoss', 'HingeLoss'];
 
 /** The preset models the page offers (names as --model took them); custom models come after them. */
-export { PRESET_NAMES as MODEL_NAMES } from '../models/presets';
+export { PRESET_NAMES as MODEL_NAMES } from '../model-spec/presets';

@@ -11,19 +11,16 @@ import {
   logisticDefinition,
   parseHiddenSizes,
   presetDefinition,
-} from '../models/presets';
+} from '../model-spec/presets';
 import {
   definition,
-  nameProblem,
   newLayer,
-  parseDefinition,
-  resolveModel,
-  stringifyDefinition,
   type LayerClass,
   type LayerSpec,
   type ModelDefinition,
-  type ResolvedModel,
-} from '../models/spec';
+} from '../model-spec/format';
+import { nameProblem, parseDefinition, stringifyDefinition } from '../model-spec/json';
+import { resolveModel, type ResolvedModel } from '../model-spec/resolve';
 import { downloadText } from '../store/download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';

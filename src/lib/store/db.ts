@@ -9,7 +9,7 @@
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Listing } from '../shared/persist-types';
-import type { ModelDefinition } from '../models/spec';
+import type { ModelDefinition } from '../model-spec/format';
 import { text, PagetrainError, type UserText } from '../shared/errors';
 import {
   checkpointMeta,

@@ -6,7 +6,8 @@
 import { Connection, writeError, type StoreEvents } from './db';
 export { legacyModelsPending } from './db';
 import { RECORD_VERSION } from '../shared/snapshot-types';
-import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
+import { parseDefinition, stringifyDefinition } from '../model-spec/json';
+import type { ModelDefinition } from '../model-spec/format';
 import { text } from '../shared/errors';
 
 let listener: StoreEvents = {};

@@ -7,7 +7,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../shared/settings';
-import type { ModelDefinition } from '../models/spec';
+import type { ModelDefinition } from '../model-spec/format';
 import type { UserText } from '../shared/errors';
 import type {
   ImportResult,

@@ -15,7 +15,8 @@
  * browser tests set it through Playwright; in DevTools, pick the worker "pagetrain" in the console's context menu);
  * `null` or `undefined` goes back to the rule.
  */
-import { megabytes, probeSplit, type FeatureSchema, type SchemaOverride } from '../tfrecord';
+import { megabytes } from '../shared/format';
+import { probeSplit, type FeatureSchema, type SchemaOverride } from '../tfrecord';
 import { text, PagetrainError, type UserText } from '../shared/errors';
 
 const MiB = 1024 * 1024;

@@ -7,7 +7,7 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../shared/settings';
 import type { Predictions } from '../ml/evaluate';
 import { captureState, restoreState } from '../ml/snapshot';
 import { disposeTrainingState, type TrainingState } from '../ml/trainer';
-import type { ModelDefinition } from '../models/spec';
+import type { ModelDefinition } from '../model-spec/format';
 import { text, PagetrainError } from '../shared/errors';
 import { definitionFor, definitionKey } from './models';
 

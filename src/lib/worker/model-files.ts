@@ -11,7 +11,7 @@ import type { TrainConfig } from '../shared/settings';
 import type { BuiltModel } from '../ml/models';
 import { loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
 import type { TrainingState } from '../ml/trainer';
-import { LAYER_CLASSES } from '../models/spec';
+import { LAYER_CLASSES } from '../model-spec/format';
 import { weightBytes } from '../store/records';
 import {
   RECORD_VERSION,

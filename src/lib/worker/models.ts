@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { missingKernelsText } from '../ml/capability';
 import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
-import { LOGISTIC_MODEL, logisticDefinition } from '../models/presets';
-import { resolveModel, type ModelDefinition, type Shape } from '../models/spec';
+import { LOGISTIC_MODEL, logisticDefinition } from '../model-spec/presets';
+import { resolveModel, type Shape } from '../model-spec/resolve';
+import type { ModelDefinition } from '../model-spec/format';
 
 /**
  * The definition for `name`, or undefined for LogisticModel; a ModelError when the page sent none for it. `current`:

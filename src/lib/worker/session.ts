@@ -20,8 +20,8 @@ import {
   syncFusedWeights,
   train,
 } from '../ml/trainer';
-import type { ModelDefinition } from '../models/spec';
-import type { ReadSplitResult } from '../tfrecord';
+import type { ModelDefinition } from '../model-spec/format';
+import type { LoadedSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
 import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import { debugHandle } from './budget';
@@ -60,7 +60,7 @@ const PROGRESS_MS = 100;
 export function parallelReader(): SplitReader {
   const pool = new ParsePool();
   const decodeImage = createImageDecoder();
-  return (files, opts): Promise<ReadSplitResult> => readSplitParallel(files, { ...opts, decodeImage }, pool);
+  return (files, opts): Promise<LoadedSplit> => readSplitParallel(files, { ...opts, decodeImage }, pool);
 }
 
 export class WorkerSession {

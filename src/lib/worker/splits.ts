@@ -11,7 +11,7 @@ import { decodedToDevice, type DeviceSplit, type TrainingSplit } from '../ml/dat
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { fingerprintFiles } from '../store/records';
 import type { FileFingerprint } from '../shared/snapshot-types';
-import type { ReadSplitOptions, ReadSplitResult } from '../tfrecord';
+import type { ReadSplitOptions, LoadedSplit } from '../tfrecord';
 import { text, PagetrainError } from '../shared/errors';
 import { checkFits, checkGpuBuffer } from './budget';
 import {
@@ -23,10 +23,8 @@ import {
   type SplitSummary,
 } from '../shared/worker-types';
 
-export type LoadedSplit = ReadSplitResult;
-
 /** Reads a split's files (the app: in pieces, on the parse workers; tests and the bench may read in one go). */
-export type SplitReader = (files: Blob[], opts: ReadSplitOptions) => Promise<ReadSplitResult>;
+export type SplitReader = (files: Blob[], opts: ReadSplitOptions) => Promise<LoadedSplit>;
 
 export interface SplitsOptions {
   read: SplitReader;
@@ -103,7 +101,7 @@ export class Splits {
     options: LoadOptions,
     onProgress: ((p: LoadProgress) => void) | undefined,
     maxBytes: number | undefined,
-    knownSchema: ReadSplitResult['schema'] | null,
+    knownSchema: LoadedSplit['schema'] | null,
   ): Promise<SplitSummary> {
     const loaded = await this.#opts.read(files, {
       onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,

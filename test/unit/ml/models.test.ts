@@ -7,8 +7,9 @@ import { DEFAULT_TRAIN_CONFIG, LOSS_NAMES, type TrainConfig } from '../../../src
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel, KERNEL_L2 } from '../../../src/lib/ml/models';
 import { newTrainingState, train } from '../../../src/lib/ml/trainer';
-import { convNetModel, leNetModel, mlpModel } from '../../../src/lib/models/presets';
-import { definition, resolveModel, type ModelDefinition } from '../../../src/lib/models/spec';
+import { convNetModel, leNetModel, mlpModel } from '../../../src/lib/model-spec/presets';
+import { definition, type ModelDefinition } from '../../../src/lib/model-spec/format';
+import { resolveModel } from '../../../src/lib/model-spec/resolve';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -6,17 +6,15 @@ import {
   leNetModel,
   mlpModel,
   parseHiddenSizes,
-} from '../../../src/lib/models/presets';
+} from '../../../src/lib/model-spec/presets';
+import { definition, newLayer, type LayerSpec } from '../../../src/lib/model-spec/format';
 import {
-  definition,
   DefinitionError,
   nameProblem,
-  newLayer,
   parseDefinition,
-  resolveModel,
   stringifyDefinition,
-  type LayerSpec,
-} from '../../../src/lib/models/spec';
+} from '../../../src/lib/model-spec/json';
+import { resolveModel } from '../../../src/lib/model-spec/resolve';
 
 const MNIST: [number, number, number] = [28, 28, 1];
 const table = (layers: LayerSpec[], input = MNIST, classes = 10) => {
