@@ -6,8 +6,9 @@
  */
 import '../src/lib/i18n-catalog'; // errors worded from the catalogs, as in the app's worker
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../src/lib/ml/backend';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/ml/config';
+import { initBackend } from '../src/lib/ml/backend';
+import type { BackendName } from '../src/lib/shared/worker-types';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/shared/settings';
 import { decodedToDevice } from '../src/lib/ml/data';
 import { packSplit } from '../src/lib/ml/fused-logistic';
 import { buildModel } from '../src/lib/ml/models';

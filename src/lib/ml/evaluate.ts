@@ -4,18 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DeviceSplit } from './data';
-import { LOSSES, type LossName } from './losses';
+import type { LossName } from '../shared/settings';
+import { LOSSES } from './losses';
+import type { EvalResult } from '../shared/worker-types';
 import { EvaluationMetrics, confusionMatrix, oneHot, perClassPrecisionRecall } from './metrics';
-
-export interface EvalResult {
-  metrics: { 'Hit@1': number; PERR: number; GAP: number; MAP: number; Loss: number; Accuracy: number };
-  examples: number;
-  numClasses: number;
-  /** numClasses × numClasses counts, row = true class, column = predicted class. */
-  confusion: Int32Array;
-  /** Per class: precision, recall and support (true examples), from the confusion matrix. */
-  perClass: { precision: number[]; recall: number[]; support: number[] };
-}
+import { PagetrainError, text } from '../shared/errors';
 
 /** An evaluation with the model's outputs kept (n × numClasses), for looking at individual examples. */
 export interface EvalRun {
@@ -41,8 +34,7 @@ export async function evaluate(
   topK = 2,
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvalRun> {
-  if (!split.y || !split.labels)
-    throw Object.assign(new Error('evaluate: the validation data has no labels'), { name: 'DataError' });
+  if (!split.y || !split.labels) throw new PagetrainError('DataError', text('eval_no_labels'));
   const C = split.numClasses;
   const [h, w, d] = split.shape;
   const metrics = new EvaluationMetrics(C, topK);

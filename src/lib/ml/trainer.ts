@@ -11,47 +11,16 @@
  * noise at epsilon = 1e-8.
  */
 import * as tf from '@tensorflow/tfjs';
-import { learningRateAt, type TrainConfig } from './config';
+import { learningRateAt, type TrainConfig } from '../shared/settings';
+import { withLine, type StepLog } from '../shared/step-log';
+import type { EpochMemory, Progress, TrainOutcome } from '../shared/worker-types';
 import { gatherBatch, type DeviceSplit } from './data';
 import { LOSSES, l2Regularization } from './losses';
 import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
 import { FusedLogistic, type PackedSplit } from './fused-logistic';
-
-export interface StepLog {
-  step: number;
-  epoch: number;
-  /** Label loss of this step's batch (train.py logs label_loss, not the regularised total). */
-  loss: number;
-  examplesPerSec: number;
-  hitAt1: number;
-  perr: number;
-  gap: number;
-  learningRate: number;
-  /** The status line in train.py's format. */
-  line: string;
-}
-
-export interface Progress {
-  step: number;
-  epoch: number;
-  /** Steps this run will take if not stopped. */
-  totalSteps: number;
-  /** Steps already taken by this run. */
-  runSteps: number;
-}
-
-/** tf.memory() after an epoch; the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
-export interface EpochMemory {
-  epoch: number;
-  numTensors: number;
-  numBytes: number;
-  /** Bytes of GPU buffers (webgpu) or textures (webgl) in use by tensors. */
-  numBytesInGPU?: number;
-  /** Bytes of GPU buffers allocated in all, including the backend's pool of free ones for reuse. */
-  numBytesAllocatedInGPU?: number;
-}
+import { PagetrainError, text } from '../shared/errors';
 
 export interface TrainHooks {
   onLog(log: StepLog): void;
@@ -59,13 +28,6 @@ export interface TrainHooks {
   onEpochEnd?(e: EpochMemory): void;
   /** Runs between steps; resolves 'stop' to end the run early (the model keeps what it learned). */
   between(): Promise<'continue' | 'stop'>;
-}
-
-export interface TrainOutcome {
-  reason: 'epochs' | 'max-steps' | 'stopped';
-  globalStep: number;
-  epochsDone: number;
-  line: string;
 }
 
 /**
@@ -79,14 +41,14 @@ export interface TrainingState {
   globalStep: number;
   epoch: number;
   /** Examples of the current epoch already trained on: a run stopped mid-epoch resumes there, same order. */
-  epochOffset: number;
+  epochExamples: number;
   fused: FusedLogistic | null;
 }
 
 export function newTrainingState(built: BuiltModel, config: TrainConfig): TrainingState {
   // TensorFlow's AdamOptimizer defaults: beta1 0.9, beta2 0.999, epsilon 1e-8 (tfjs would pick 1e-7).
   const optimizer = tf.train.adam(config.baseLearningRate, 0.9, 0.999, 1e-8);
-  return { built, optimizer, globalStep: 0, epoch: 0, epochOffset: 0, fused: null };
+  return { built, optimizer, globalStep: 0, epoch: 0, epochExamples: 0, fused: null };
 }
 
 export function disposeTrainingState(state: TrainingState): void {
@@ -188,20 +150,6 @@ async function leaveFused(state: TrainingState): Promise<void> {
   state.fused = null;
 }
 
-export function formatStepLine(
-  step: number,
-  loss: number,
-  eps: number,
-  hit: number,
-  p: number,
-  g: number,
-): string {
-  return (
-    `training step ${step} | Loss: ${loss.toFixed(2)} Examples/sec: ${eps.toFixed(2)} | ` +
-    `Hit@1: ${hit.toFixed(2)} PERR: ${p.toFixed(2)} GAP: ${g.toFixed(2)}`
-  );
-}
-
 /** tf.clip_by_norm: t · clip / max(‖t‖₂, clip). */
 export function clipByNorm(g: tf.Tensor, clip: number): tf.Tensor {
   return g.mul(clip).div(tf.maximum(tf.norm(g), clip));
@@ -214,14 +162,11 @@ export async function train(
   hooks: TrainHooks,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  if (!data.y || !data.labels)
-    throw Object.assign(new Error('train: the training data has no labels'), { name: 'DataError' });
+  if (!data.y || !data.labels) throw new PagetrainError('DataError', text('train_no_labels'));
   const path = options.path ?? 'auto';
   const useFused = path !== 'generic' && fusedApplies(state) && !!options.packed;
   if (path === 'fused' && !useFused)
-    throw Object.assign(new Error('train: the fused kernels need LogisticModel on the webgpu backend'), {
-      name: 'ConfigError',
-    });
+    throw new PagetrainError('ConfigError', text('train_fused_not_applicable'));
   if (useFused && !state.fused) state.fused = await enterFused(state);
   if (!useFused && state.fused) await leaveFused(state);
   const packed = useFused ? options.packed!() : null;
@@ -234,7 +179,10 @@ export async function train(
   const stepsPerEpoch = Math.ceil(data.count / bs);
   const firstEpoch = state.epoch;
   const lastEpoch = firstEpoch + config.numEpochs;
-  const totalSteps = Math.min(config.numEpochs * stepsPerEpoch, config.maxSteps ?? Infinity);
+  // --max_steps caps the global step, as train.py's `max_steps <= global_step` does: a continued model runs only
+  // the steps left below it (none once it is reached; train.py would run one more before its check).
+  const stepsLeft = config.maxSteps === null ? Infinity : Math.max(0, config.maxSteps - state.globalStep);
+  const totalSteps = Math.min(config.numEpochs * stepsPerEpoch, stepsLeft);
   // Adam keeps its learning rate as a plain number read at each applyGradients; the schedule sets it per step.
   const optimizer = state.optimizer as unknown as { learningRate: number } & tf.AdamOptimizer;
   const l2 = regularized.reduce((sum, r) => sum + r.l2, 0);
@@ -256,6 +204,7 @@ export async function train(
       globalStep: state.globalStep,
       epochsDone: state.epoch - firstEpoch,
       line: `Done training -- ${why}. ${state.globalStep} steps, ${state.epoch} epochs.`,
+      path: useFused ? 'fused' : 'generic',
     };
   };
 
@@ -342,7 +291,7 @@ export async function train(
         orderTensor = tf.tensor1d(order, 'int32');
       }
       // A run stopped mid-epoch left its place; a change of batch size keeps the place in examples.
-      for (let start = Math.min(state.epochOffset, data.count); start < data.count; start += bs) {
+      for (let start = Math.min(state.epochExamples, data.count); start < data.count; start += bs) {
         if ((await hooks.between()) === 'stop') return finish('stopped');
         if (runSteps >= totalSteps) return finish('max-steps');
 
@@ -357,7 +306,7 @@ export async function train(
           ? await fusedStep(start, n, learningRate, wantLog)
           : genericStep(batch, wantLog);
         state.globalStep = step;
-        state.epochOffset = start + n;
+        state.epochExamples = start + n;
         runSteps++;
         examplesSinceSync += n;
         hooks.onProgress?.({ step, epoch: state.epoch, totalSteps, runSteps });
@@ -374,21 +323,22 @@ export async function train(
           const hit = hitAtOne(p, dense, n, C);
           const pe = perr(p, dense, n, C);
           const g = gap(p, dense, n, C);
-          hooks.onLog({
-            step,
-            epoch: state.epoch,
-            loss,
-            examplesPerSec: eps,
-            hitAt1: hit,
-            perr: pe,
-            gap: g,
-            learningRate,
-            line: formatStepLine(step, loss, eps, hit, pe, g),
-          });
+          hooks.onLog(
+            withLine({
+              step,
+              epoch: state.epoch,
+              loss,
+              examplesPerSec: eps,
+              hitAt1: hit,
+              perr: pe,
+              gap: g,
+              learningRate,
+            }),
+          );
         }
       }
       state.epoch++;
-      state.epochOffset = 0;
+      state.epochExamples = 0;
       const mem = tf.memory() as tf.MemoryInfo & {
         numBytesInGPU?: number;
         numBytesAllocatedInGPU?: number;

@@ -2,31 +2,32 @@
  * The page's state: one small reactive class over the worker. Components read it and call its methods; errors from
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
-import { DEFAULT_TRAIN_CONFIG, validateConfigText, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../shared/settings';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingMonitor } from './training.svelte';
 import { m } from '../../paraglide/messages.js';
-import { renderText, shownError, type UserText } from '../i18n-text';
+import { renderText, shownError } from '../i18n-text';
+import type { UserText } from '../shared/errors';
 import type { FlowJob } from './flow.svelte';
-import {
-  type BackendInfo,
-  type BackendName,
-  type EpochMemory,
-  type EvalPoint,
-  type EvalResult,
-  type ExampleBatch,
-  type ExampleQuery,
-  type LoadOptions,
-  type LoadProgress,
-  type PredictResult,
-  type Progress,
-  type SplitName,
-  type SplitSummary,
-  type StepLog,
-} from '../worker/types';
+import type {
+  BackendInfo,
+  BackendName,
+  EpochMemory,
+  EvalPoint,
+  EvalResult,
+  ExampleBatch,
+  ExampleQuery,
+  LoadOptions,
+  LoadProgress,
+  PredictResult,
+  Progress,
+  SplitName,
+  SplitSummary,
+} from '../shared/worker-types';
+import type { StepLog } from '../shared/step-log';
 
 export type Phase = 'idle' | 'training' | 'paused' | 'stopping';
 export type Job = 'loading' | 'evaluating' | 'predicting' | null;
@@ -105,7 +106,7 @@ export class AppState {
         : Promise.resolve(null),
   );
 
-  configProblems = $derived(localizedProblems(validateConfigText(this.config)));
+  configProblems = $derived(localizedProblems(validateConfig(this.config)));
   canTrain = $derived(
     !!this.splits.train?.hasLabels &&
       this.phase === 'idle' &&
@@ -441,6 +442,15 @@ export class AppState {
       this.job = null;
       this.jobProgress = null;
     }
+  }
+
+  /** Download log: every line of the log, as the page shows it, in a text file. */
+  downloadLog(): void {
+    downloadText(
+      'pagetrain-log.txt',
+      this.statusLines.map((l) => renderText(l)).join('\n') + '\n',
+      'text/plain',
+    );
   }
 
   async downloadPredictions(rich = false): Promise<void> {

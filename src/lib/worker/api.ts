@@ -5,11 +5,12 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { cannotTrainOnText, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
-import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfigText, type TrainConfig } from '../ml/config';
-import { joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
+import { cannotTrainOnText, initBackend } from '../ml/backend';
+import type { BackendInfo, BackendName } from '../shared/worker-types';
+import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../shared/settings';
+import { joinTexts, text, PagetrainError, type MessageKey, type UserText } from '../shared/errors';
 import { decodedToDevice, type DeviceSplit } from '../ml/data';
-import type { ModelDefinition } from '../models/spec';
+import type { ModelDefinition } from '../model-spec/format';
 import { assertTrainable, definitionFor, definitionKey, trainProblemText, useDefinition } from './models';
 import * as persist from './persist';
 import type {
@@ -19,15 +20,9 @@ import type {
   PersistPolicy,
   RestoreResult,
   StorageListing,
-} from './persist-types';
-import {
-  evaluate,
-  predict,
-  predictPixels,
-  predictionsCsv,
-  type EvalResult,
-  type Predictions,
-} from '../ml/evaluate';
+} from '../shared/persist-types';
+import { evaluate, predict, predictPixels, predictionsCsv, type Predictions } from '../ml/evaluate';
+import type { EvalResult } from '../shared/worker-types';
 import { queryExamples, type Scored } from './inspect';
 import { buildModel } from '../ml/models';
 import {
@@ -35,12 +30,12 @@ import {
   syncFusedWeights,
   newTrainingState,
   train,
-  type TrainOutcome,
   type TrainingState,
 } from '../ml/trainer';
+import type { TrainOutcome } from '../shared/worker-types';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { captureState, restoreState } from '../ml/snapshot';
-import type { ReadSplitResult } from '../tfrecord';
+import type { LoadedSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
 import { ParsePool } from './parse-pool';
 import { createImageDecoder } from './image-decoder';
@@ -57,12 +52,10 @@ import {
   type TrainCallbacks,
   type ExampleBatch,
   type ExampleQuery,
-} from './types';
-
-type LoadedSplit = ReadSplitResult;
+} from '../shared/worker-types';
 
 /** An error of the API: the kind in `name`, an English `message`, and the catalog text the page words in its language. */
-class WorkerError extends TextError {}
+class WorkerError extends PagetrainError {}
 
 // Everything below lives as long as the worker does.
 let backend: BackendInfo | null = null;
@@ -369,7 +362,7 @@ export const api = {
 
   async train(config: TrainConfig, callbacks: TrainCallbacks): Promise<TrainOutcome> {
     checkIdle('act_start_training');
-    const problems = Object.values(validateConfigText(config));
+    const problems = Object.values(validateConfig(config));
     if (problems.length) throw new WorkerError('ConfigError', joinTexts(problems));
     const classes = numClasses();
     const data = deviceSplit('train', classes);
@@ -468,6 +461,8 @@ export const api = {
         },
       );
       if (evalDue) await evalNow();
+      // For the browser tests: the path that ran, and the state it left (weights, Adam's moments).
+      debugHandle().lastTrain = { path: outcome.path, capture: () => captureState(state) };
       const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
       await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
       return outcome;

@@ -1,9 +1,9 @@
 /** Main-thread side of the worker contract: starts the worker, wraps it, and notices when it dies. */
 import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
-import { SPLITS, type SplitName } from './types';
+import { SPLITS, type SplitName } from '../shared/worker-types';
 import { installErrorTransfer } from './error-transfer';
-import { text, type UserText } from '../i18n-text';
+import { text, type UserText } from '../shared/errors';
 
 installErrorTransfer();
 

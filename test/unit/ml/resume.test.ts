@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/ml/config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/shared/settings';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel } from '../../../src/lib/ml/models';
 import { captureState, restoreState } from '../../../src/lib/ml/snapshot';
@@ -61,7 +61,7 @@ describe('resuming a model', () => {
     const parts = fresh(split);
     const first = await losses(parts, split, { ...config, numEpochs: 2, maxSteps: 7 });
     expect(parts.globalStep).toBe(7);
-    expect(parts.epochOffset).toBe(70);
+    expect(parts.epochExamples).toBe(70);
     // Train again for 2 epochs: the interrupted epoch resumes at example 70 in the same order, then one more epoch.
     const second = await losses(parts, split, { ...config, numEpochs: 2, maxSteps: null });
     expect(parts.globalStep).toBe(20);

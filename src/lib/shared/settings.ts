@@ -2,7 +2,7 @@
  * Training settings, named after train.py's flags (in comments) with the starter code's defaults.
  * One flat object, like nanoGPT's config: every field is a setting the user can change on the page.
  */
-import { english, text, type UserText } from '../i18n-text';
+import { text, type UserText } from './errors';
 
 /** The label losses of the starter code's losses.py. */
 export type LossName = 'CrossEntropyLoss' | 'SoftmaxLoss' | 'HingeLoss';
@@ -26,7 +26,7 @@ export interface TrainConfig {
   clipGradientNorm: number;
   /** --batch_size: examples per step. */
   batchSize: number;
-  /** --num_epochs: passes over the training data. */
+  /** --num_epochs: passes over the training data (train.py's 100 by default; Stop ends a run early). */
   numEpochs: number;
   /** --max_steps: stop after this many steps even if epochs remain (null: no limit). */
   maxSteps: number | null;
@@ -54,9 +54,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   learningRateDecayExamples: 4_000_000,
   clipGradientNorm: 1.0,
   batchSize: 512,
-  numEpochs: 5,
+  numEpochs: 100,
   maxSteps: null,
-  startNewModel: true,
+  startNewModel: false,
   seed: 0,
   logEverySteps: 10,
   evalDuringTraining: true,
@@ -71,7 +71,7 @@ export function learningRateAt(config: TrainConfig, globalStep: number): number 
 }
 
 /** The problems with a config as catalog texts (worded on the page in its language), one per field; empty when it can start a run. */
-export function validateConfigText(config: TrainConfig): Partial<Record<keyof TrainConfig, UserText>> {
+export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainConfig, UserText>> {
   const problems: Partial<Record<keyof TrainConfig, UserText>> = {};
   const intIn = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
   if (!intIn(config.batchSize, 1, 65536)) problems.batchSize = text('problem_batch_size');
@@ -100,13 +100,8 @@ export function validateConfigText(config: TrainConfig): Partial<Record<keyof Tr
   return problems;
 }
 
-/** validateConfigText in English (logs, tests). */
-export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainConfig, string>> {
-  return Object.fromEntries(Object.entries(validateConfigText(config)).map(([f, t]) => [f, english(t)]));
-}
-
 /** The label losses of the starter code's losses.py, in the order the page lists them. */
 export const LOSS_NAMES: readonly LossName[] = ['CrossEntropyLoss', 'SoftmaxLoss', 'HingeLoss'];
 
 /** The preset models the page offers (names as --model took them); custom models come after them. */
-export { PRESET_NAMES as MODEL_NAMES } from '../models/presets';
+export { PRESET_NAMES as MODEL_NAMES } from '../model-spec/presets';
