@@ -51,7 +51,12 @@ export function onSchemeChange(redraw: () => void): () => void {
   return () => query.removeEventListener('change', redraw);
 }
 
-export function lineChart(get: () => ChartInput, title: string, logScale = false): Attachment<HTMLElement> {
+export function lineChart(
+  get: () => ChartInput,
+  title: string,
+  logScale = false,
+  height = 160,
+): Attachment<HTMLElement> {
   return (node) => {
     let plot: uPlot | null = null;
     let UPlot: typeof uPlot | null = null;
@@ -63,12 +68,13 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
       plot = new UPlot!(
         {
           width: width(),
-          height: 160,
+          height,
           legend: { show: true },
           scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
           axes: [
-            { label: m.chart_step(), ...axisTheme(node) },
-            { label: title, size: 60, ...axisTheme(node) },
+            { label: m.chart_step(), labelSize: 18, size: 30, ...axisTheme(node) },
+            // The title is the chart's caption, above it; the axis keeps its width for the numbers.
+            { size: 48, ...axisTheme(node) },
           ],
           series: [
             { label: m.chart_step() },
@@ -116,7 +122,7 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
       pending = get();
       timer ??= setTimeout(draw, 0);
     });
-    const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height: 160 }));
+    const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height }));
     resize.observe(node);
     const unscheme = onSchemeChange(() => shown && make(shown));
     return () => {

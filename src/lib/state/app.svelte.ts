@@ -466,6 +466,15 @@ export class AppState {
     }
   }
 
+  /** Download log: every line of the log, as the page shows it, in a text file. */
+  downloadLog(): void {
+    downloadText(
+      'pagetrain-log.txt',
+      this.statusLines.map((l) => renderText(l)).join('\n') + '\n',
+      'text/plain',
+    );
+  }
+
   async downloadPredictions(rich = false): Promise<void> {
     if (!this.predictions) return;
     try {

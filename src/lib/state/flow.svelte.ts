@@ -87,7 +87,7 @@ export function stepStates(app: FlowInput): Record<StepId, StepState> {
 
 const TARGET: Record<StepId, string> = {
   data: 'data',
-  model: 'train',
+  model: 'models',
   train: 'train',
   evaluate: 'evaluate',
   predict: 'predict',
