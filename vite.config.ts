@@ -82,7 +82,11 @@ export default defineConfig({
     },
   },
   optimizeDeps: {
-    // Worker-only dependencies (protobufjs: the parse bench's baseline): listed so the dev server does not re-optimise in the middle of a session.
+    // The dev server's dependency scan starts from the HTML pages and does not follow `new Worker(new URL(…))`: the
+    // workers are entries too, so every package they import (tfjs-backend-wasm included) is bundled before the first
+    // page is served. A package found later makes Vite re-bundle and reload the page under the user (issue #20).
+    entries: ['index.html', 'bench/*.html', 'src/**/*.worker.ts', 'bench/*.worker.ts'],
+    // Worker-only dependencies (protobufjs: the parse bench's baseline), also named here.
     include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'comlink', 'protobufjs/light'],
   },
   build: {

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/lib/ml/backend';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/ml/config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/shared/settings';
 import { decodedToDevice } from '../src/lib/ml/data';
 import { packSplit } from '../src/lib/ml/fused-logistic';
 import { buildModel } from '../src/lib/ml/models';

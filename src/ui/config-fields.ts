@@ -1,6 +1,6 @@
 /** The number settings of Train (train.py's flags), as data: ConfigFields.svelte shows a list of them. */
 import { m } from '../paraglide/messages.js';
-import type { TrainConfig } from '../lib/worker/types';
+import type { TrainConfig } from '../lib/shared/settings';
 
 export interface ConfigField {
   key: keyof TrainConfig;

@@ -26,6 +26,8 @@ export interface Session {
   requestLog: RequestRecord[];
   /** Console errors and uncaught page errors. */
   pageErrors: string[];
+  /** The page's main-frame navigations, in order: the first load, then any reload or navigation after it. */
+  navigations: string[];
   close(): Promise<void>;
 }
 
@@ -36,16 +38,20 @@ export interface RequestRecord {
   fromServiceWorker: boolean;
 }
 
-/** Opens the app in a fresh browser; `options` adds to the context's (colour scheme, locale, viewport…). */
+/**
+ * Opens the app in a fresh browser; `options` adds to the context's (colour scheme, locale, viewport…). The app is
+ * the one global-setup serves, unless `options.baseURL` names another server.
+ */
 export async function openApp(options: BrowserContextOptions = {}): Promise<Session> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('No Chromium found: run `npm test`, which installs or names it.');
-  const baseURL = inject('baseURL');
+  const baseURL = options.baseURL ?? inject('baseURL');
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ acceptDownloads: true, baseURL, ...options });
   const requests: string[] = [];
   const requestLog: RequestRecord[] = [];
   const pageErrors: string[] = [];
+  const navigations: string[] = [];
   context.on('request', (r) => {
     requests.push(r.url());
     requestLog.push({
@@ -55,6 +61,9 @@ export async function openApp(options: BrowserContextOptions = {}): Promise<Sess
     });
   });
   const page = await context.newPage();
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(m.text());
@@ -68,6 +77,7 @@ export async function openApp(options: BrowserContextOptions = {}): Promise<Sess
     requests,
     requestLog,
     pageErrors,
+    navigations,
     close: () => browser.close(),
   };
 }

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/lib/ml/config';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/lib/shared/settings';
 import { DB_NAME, DB_VERSION, LEGACY_MODELS_DB } from '../../src/lib/store/db';
 import { openApp, waitForStatus, type Session } from './harness';
 

@@ -11,8 +11,8 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 
 import { english, isUserText, joinTexts, text, TextError, type UserText } from '../i18n-text';
+import type { BackendInfo, BackendName } from '../shared/worker-types';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /**
  * The automatic fallback order. wasm is not in it: it has no Conv2DBackpropFilter kernel, so it cannot train models
  * with convolution layers; users choose it by hand (fast for LogisticModel on CPU-only machines).
@@ -38,17 +38,6 @@ export function cannotTrainOnText(backend: BackendName, model: tf.LayersModel): 
 export function cannotTrainOn(backend: BackendName, model: tf.LayersModel): string | null {
   const t = cannotTrainOnText(backend, model);
   return t && english(t);
-}
-
-export interface BackendInfo {
-  /** The backend tfjs runs on now. */
-  name: BackendName;
-  /** The GPU adapter's description (`swiftshader`, a vendor/architecture), or '' when not on webgpu. */
-  adapter: string;
-  /** True when the WebGPU adapter is a software one (SwiftShader or a fallback adapter). */
-  softwareAdapter: boolean;
-  /** Why the preferred backend is not the one in use (a catalog text, worded on the page); null when it is. */
-  reason: UserText | null;
 }
 
 async function probeWebGPU(): Promise<{ adapter: string; software: boolean } | UserText> {

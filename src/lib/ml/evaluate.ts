@@ -4,18 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DeviceSplit } from './data';
-import { LOSSES, type LossName } from './losses';
+import type { LossName } from '../shared/settings';
+import { LOSSES } from './losses';
+import type { EvalResult } from '../shared/worker-types';
 import { EvaluationMetrics, confusionMatrix, oneHot, perClassPrecisionRecall } from './metrics';
-
-export interface EvalResult {
-  metrics: { 'Hit@1': number; PERR: number; GAP: number; MAP: number; Loss: number; Accuracy: number };
-  examples: number;
-  numClasses: number;
-  /** numClasses × numClasses counts, row = true class, column = predicted class. */
-  confusion: Int32Array;
-  /** Per class: precision, recall and support (true examples), from the confusion matrix. */
-  perClass: { precision: number[]; recall: number[]; support: number[] };
-}
 
 /** An evaluation with the model's outputs kept (n × numClasses), for looking at individual examples. */
 export interface EvalRun {

@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { LossName } from './config';
+import type { LossName } from '../shared/settings';
 
 /** The subset of tfjs-backend-webgpu's WebGPUProgram that a custom program fills in. */
 interface Program {

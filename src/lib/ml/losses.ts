@@ -7,9 +7,7 @@
  * float32 rounding (~1e-6 relative).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossName } from './config';
-
-export { LOSS_NAMES, type LossName } from './config';
+import type { LossName } from '../shared/settings';
 
 export type LossFn = (labels: tf.Tensor2D, predictions: tf.Tensor2D) => tf.Scalar;
 

@@ -6,21 +6,10 @@
  * moments, same iteration count (hence bias correction), same place in the same seeded shuffle.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from './config';
+import type { TrainConfig } from '../shared/settings';
 import type { BuiltModel, ModelSpec } from './models';
 import { newTrainingState, syncFusedWeights, type TrainingState } from './trainer';
-import type { WeightBuffer, WeightSpec } from '../store/records';
-
-export interface StateSnapshot {
-  step: number;
-  epoch: number;
-  epochExamples: number;
-  model: { topology: Record<string, unknown>; weights: WeightBuffer };
-  /** `optimizer.getWeights()`: `iter` first, then every first moment, then every second. */
-  optimizer: WeightBuffer;
-  /** Which of `model.weights` (by index) the L2 term applies to, and its scale. */
-  regularized: { index: number; l2: number }[];
-}
+import type { StateSnapshot, WeightBuffer, WeightSpec } from '../shared/snapshot-types';
 
 function specsOf(specs: tf.io.WeightsManifestEntry[]): WeightSpec[] {
   return specs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype as WeightSpec['dtype'] }));

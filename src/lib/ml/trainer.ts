@@ -11,7 +11,9 @@
  * noise at epsilon = 1e-8.
  */
 import * as tf from '@tensorflow/tfjs';
-import { learningRateAt, type TrainConfig } from './config';
+import { learningRateAt, type TrainConfig } from '../shared/settings';
+import { withLine, type StepLog } from '../shared/step-log';
+import type { EpochMemory, Progress, TrainOutcome } from '../shared/worker-types';
 import { gatherBatch, type DeviceSplit } from './data';
 import { LOSSES, l2Regularization } from './losses';
 import { gap, hitAtOne, oneHot, perr } from './metrics';
@@ -19,53 +21,12 @@ import type { BuiltModel } from './models';
 import { epochOrder } from './random';
 import { FusedLogistic, type PackedSplit } from './fused-logistic';
 
-export interface StepLog {
-  step: number;
-  epoch: number;
-  /** Label loss of this step's batch (train.py logs label_loss, not the regularised total). */
-  loss: number;
-  examplesPerSec: number;
-  hitAt1: number;
-  perr: number;
-  gap: number;
-  learningRate: number;
-  /** The status line in train.py's format. */
-  line: string;
-}
-
-export interface Progress {
-  step: number;
-  epoch: number;
-  /** Steps this run will take if not stopped. */
-  totalSteps: number;
-  /** Steps already taken by this run. */
-  runSteps: number;
-}
-
-/** tf.memory() after an epoch; the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
-export interface EpochMemory {
-  epoch: number;
-  numTensors: number;
-  numBytes: number;
-  /** Bytes of GPU buffers (webgpu) or textures (webgl) in use by tensors. */
-  numBytesInGPU?: number;
-  /** Bytes of GPU buffers allocated in all, including the backend's pool of free ones for reuse. */
-  numBytesAllocatedInGPU?: number;
-}
-
 export interface TrainHooks {
   onLog(log: StepLog): void;
   onProgress?(p: Progress): void;
   onEpochEnd?(e: EpochMemory): void;
   /** Runs between steps; resolves 'stop' to end the run early (the model keeps what it learned). */
   between(): Promise<'continue' | 'stop'>;
-}
-
-export interface TrainOutcome {
-  reason: 'epochs' | 'max-steps' | 'stopped';
-  globalStep: number;
-  epochsDone: number;
-  line: string;
 }
 
 /**
@@ -186,20 +147,6 @@ async function leaveFused(state: TrainingState): Promise<void> {
   for (const v of values) v.tensor.dispose();
   f.dispose();
   state.fused = null;
-}
-
-export function formatStepLine(
-  step: number,
-  loss: number,
-  eps: number,
-  hit: number,
-  p: number,
-  g: number,
-): string {
-  return (
-    `training step ${step} | Loss: ${loss.toFixed(2)} Examples/sec: ${eps.toFixed(2)} | ` +
-    `Hit@1: ${hit.toFixed(2)} PERR: ${p.toFixed(2)} GAP: ${g.toFixed(2)}`
-  );
 }
 
 /** tf.clip_by_norm: t · clip / max(‖t‖₂, clip). */
@@ -374,17 +321,18 @@ export async function train(
           const hit = hitAtOne(p, dense, n, C);
           const pe = perr(p, dense, n, C);
           const g = gap(p, dense, n, C);
-          hooks.onLog({
-            step,
-            epoch: state.epoch,
-            loss,
-            examplesPerSec: eps,
-            hitAt1: hit,
-            perr: pe,
-            gap: g,
-            learningRate,
-            line: formatStepLine(step, loss, eps, hit, pe, g),
-          });
+          hooks.onLog(
+            withLine({
+              step,
+              epoch: state.epoch,
+              loss,
+              examplesPerSec: eps,
+              hitAt1: hit,
+              perr: pe,
+              gap: g,
+              learningRate,
+            }),
+          );
         }
       }
       state.epoch++;

@@ -2,7 +2,7 @@
  * The page's state: one small reactive class over the worker. Components read it and call its methods; errors from
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
-import { DEFAULT_TRAIN_CONFIG, validateConfigText, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, validateConfigText, type TrainConfig } from '../shared/settings';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
@@ -11,22 +11,22 @@ import { TrainingMonitor } from './training.svelte';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError, type UserText } from '../i18n-text';
 import type { FlowJob } from './flow.svelte';
-import {
-  type BackendInfo,
-  type BackendName,
-  type EpochMemory,
-  type EvalPoint,
-  type EvalResult,
-  type ExampleBatch,
-  type ExampleQuery,
-  type LoadOptions,
-  type LoadProgress,
-  type PredictResult,
-  type Progress,
-  type SplitName,
-  type SplitSummary,
-  type StepLog,
-} from '../worker/types';
+import type {
+  BackendInfo,
+  BackendName,
+  EpochMemory,
+  EvalPoint,
+  EvalResult,
+  ExampleBatch,
+  ExampleQuery,
+  LoadOptions,
+  LoadProgress,
+  PredictResult,
+  Progress,
+  SplitName,
+  SplitSummary,
+} from '../shared/worker-types';
+import type { StepLog } from '../shared/step-log';
 
 export type Phase = 'idle' | 'training' | 'paused' | 'stopping';
 export type Job = 'loading' | 'evaluating' | 'predicting' | null;

@@ -4,7 +4,7 @@
  * so it can be followed from another tab.
  */
 import { m } from '../../paraglide/messages.js';
-import { etaSeconds, type ProgressSample } from '../ml/eta';
+import { etaSeconds, type ProgressSample } from '../shared/eta';
 import type { AppState } from './app.svelte';
 import type { FlowJob } from './flow.svelte';
 

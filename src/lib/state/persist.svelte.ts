@@ -2,14 +2,15 @@
  * The page's view of what is saved (issue 6): runs, checkpoints, storage use, imported models. The database lives in
  * the worker; this class asks it for listings (records without their weights) and hears when they change.
  */
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../ml/config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../shared/settings';
 import { downloadBlob } from '../store/download';
 import { WAITING_FOR_OTHER_TAB } from '../store/db';
 import { watchConnection } from '../store/models';
-import { formatBytes } from '../store/records';
+import { formatBytes } from '../shared/format';
 import { proxy, type Remote } from '../worker/client';
-import type { CheckpointMeta, HistoryEntry, PersistPolicy, RunRecord } from '../worker/persist-types';
-import type { StepLog } from '../worker/types';
+import type { CheckpointMeta, RunRecord } from '../shared/snapshot-types';
+import type { PersistPolicy } from '../shared/persist-types';
+import { withLine } from '../shared/step-log';
 import type { UserText } from '../i18n-text';
 import type { AppState } from './app.svelte';
 import { m } from '../../paraglide/messages.js';
@@ -20,13 +21,6 @@ export interface StorageFigures {
   usage: number;
   quota: number;
   persisted: boolean;
-}
-
-function toStepLog(h: HistoryEntry): StepLog {
-  const line =
-    `training step ${h.step} | Loss: ${h.loss.toFixed(2)} Examples/sec: ${h.examplesPerSec.toFixed(2)} | ` +
-    `Hit@1: ${h.hitAt1.toFixed(2)} PERR: ${h.perr.toFixed(2)} GAP: ${h.gap.toFixed(2)}`;
-  return { ...h, line };
 }
 
 export class PersistState {
@@ -144,7 +138,7 @@ export class PersistState {
       app.config = { ...r.config };
       app.hasModel = true;
       app.evaluation = null;
-      app.logs = (r.run?.history ?? []).map(toStepLog);
+      app.logs = (r.run?.history ?? []).map(withLine);
       this.currentRunId = r.run?.id ?? null;
       this.#note(
         m.restored_checkpoint({ step: r.step, epoch: r.epoch, run: r.run?.name ?? m.a_deleted_run() }),

@@ -3,8 +3,9 @@
  * Fed by AppState's training callbacks; other features add their own series with `addSeries` and `push`
  * (e.g. validation points), and the charts pick them up.
  */
-import { etaSeconds, tensorGrowth, type ProgressSample } from '../ml/eta';
-import type { EpochMemory, Progress, StepLog } from '../worker/types';
+import { etaSeconds, tensorGrowth, type ProgressSample } from '../shared/eta';
+import type { EpochMemory, Progress } from '../shared/worker-types';
+import type { StepLog } from '../shared/step-log';
 import { m } from '../../paraglide/messages.js';
 
 export type ChartId = 'loss' | 'hit' | 'lr' | 'speed';

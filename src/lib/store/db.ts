@@ -8,6 +8,7 @@
  * loses its connection mid-write leaves the record either complete or absent.
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Listing } from '../shared/persist-types';
 import type { ModelDefinition } from '../models/spec';
 import { text, TextError, type UserText } from '../i18n-text';
 import {
@@ -16,10 +17,8 @@ import {
   validateCheckpoint,
   validateCheckpointMeta,
   validateRun,
-  type CheckpointMeta,
-  type CheckpointRecord,
-  type RunRecord,
 } from './records';
+import type { CheckpointMeta, CheckpointRecord, RunRecord } from '../shared/snapshot-types';
 
 export const DB_NAME = 'pagetrain';
 /** 1: runs, checkpoints, predictions. 2: checkpoint summaries, custom definitions, imported models. */
@@ -243,13 +242,6 @@ export async function putRun(db: Db, run: RunRecord): Promise<void> {
   } catch (e) {
     throw writeError(text('store_save_run', { name: run.name }), e);
   }
-}
-
-export interface Listing {
-  runs: RunRecord[];
-  checkpoints: CheckpointMeta[];
-  /** One line per record that could not be read (it is skipped, never deleted). */
-  problems: string[];
 }
 
 /** Runs whole (their histories are small), checkpoints by their summaries: no weights are read. */

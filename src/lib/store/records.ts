@@ -4,85 +4,14 @@
  * share it. Every record carries `version`; `validateRun` / `validateCheckpoint` check one read back from disk and
  * name what is wrong, so an unreadable record is reported and skipped rather than crashing the app.
  */
-import type { TrainConfig } from '../ml/config';
-import type { StepLog } from '../ml/trainer';
-
-/** The format of the records below. A change that old code cannot read bumps it (and the DB version). */
-export const RECORD_VERSION = 1;
-
-/** One tensor in a weight buffer: the layout of tfjs's `WeightsManifestEntry` without quantization. */
-export interface WeightSpec {
-  name: string;
-  shape: number[];
-  dtype: 'float32' | 'int32';
-}
-
-/** Tensors packed back to back, little-endian, in `specs` order (tfjs's `encodeWeights` layout). */
-export interface WeightBuffer {
-  specs: WeightSpec[];
-  data: ArrayBuffer;
-}
-
-/** One training file, recognised by name, size and the SHA-256 of its bytes. */
-export interface FileFingerprint {
-  split: string;
-  name: string;
-  size: number;
-  sha256: string;
-}
-
-/** A status line's numbers without the formatted line (the line is rebuilt from them when needed). */
-export type HistoryEntry = Omit<StepLog, 'line'>;
-
-export interface FinalMetrics {
-  step: number;
-  /** Last logged training batch. */
-  loss: number | null;
-  hitAt1: number | null;
-  /** Last Evaluate on the validation split, by metric name (Hit@1, PERR, GAP, MAP, Loss, Accuracy). */
-  evaluation: Record<string, number> | null;
-}
-
-export interface RunRecord {
-  version: typeof RECORD_VERSION;
-  id: string;
-  name: string;
-  config: TrainConfig;
-  dataset: FileFingerprint[];
-  history: HistoryEntry[];
-  createdAt: number;
-  updatedAt: number;
-  globalStep: number;
-  final: FinalMetrics | null;
-}
-
-export type CheckpointReason = 'interval' | 'end' | 'stopped' | 'manual';
-
-export interface CheckpointRecord {
-  version: typeof RECORD_VERSION;
-  id: string;
-  runId: string;
-  step: number;
-  epoch: number;
-  /** Examples of `epoch` already trained on: resuming continues that epoch's shuffle at the next batch. */
-  epochExamples: number;
-  learningRate: number;
-  reason: CheckpointReason;
-  createdAt: number;
-  pinned: boolean;
-  /** Numbers of the last status line before this checkpoint, if any. */
-  metrics: HistoryEntry | null;
-  config: TrainConfig;
-  /** The model: Keras-style topology JSON (tfjs `model.toJSON`), its weights. */
-  model: { topology: Record<string, unknown>; weights: WeightBuffer };
-  /** Adam's state from `optimizer.getWeights()`: `iter` first, then every first moment, then every second. */
-  optimizer: WeightBuffer;
-  /** Which of `model.weights` (by index) the L2 term applies to, and its scale. */
-  regularized: { index: number; l2: number }[];
-}
-
-/** A checkpoint without its buffers: what lists show. */
-export type CheckpointMeta = Omit<CheckpointRecord, 'model' | 'optimizer'> & { bytes: number };
+import {
+  RECORD_VERSION,
+  type CheckpointMeta,
+  type CheckpointRecord,
+  type FileFingerprint,
+  type RunRecord,
+  type WeightSpec,
+} from '../shared/snapshot-types';
 
 export function checkpointMeta(c: CheckpointRecord): CheckpointMeta {
   const { model, optimizer, ...meta } = c;
@@ -289,17 +218,4 @@ export async function fingerprintFiles(split: string, files: Blob[]): Promise<Fi
       sha256: await sha256Hex(await f.arrayBuffer()),
     })),
   );
-}
-
-/** A plain-language storage figure: 1.2 MB, 340 kB. */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }

@@ -5,8 +5,14 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { cannotTrainOnText, initBackend, type BackendInfo, type BackendName } from '../ml/backend';
-import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfigText, type TrainConfig } from '../ml/config';
+import { cannotTrainOnText, initBackend } from '../ml/backend';
+import type { BackendInfo, BackendName } from '../shared/worker-types';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  learningRateAt,
+  validateConfigText,
+  type TrainConfig,
+} from '../shared/settings';
 import { joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
 import { decodedToDevice, type DeviceSplit } from '../ml/data';
 import type { ModelDefinition } from '../models/spec';
@@ -19,15 +25,9 @@ import type {
   PersistPolicy,
   RestoreResult,
   StorageListing,
-} from './persist-types';
-import {
-  evaluate,
-  predict,
-  predictPixels,
-  predictionsCsv,
-  type EvalResult,
-  type Predictions,
-} from '../ml/evaluate';
+} from '../shared/persist-types';
+import { evaluate, predict, predictPixels, predictionsCsv, type Predictions } from '../ml/evaluate';
+import type { EvalResult } from '../shared/worker-types';
 import { queryExamples, type Scored } from './inspect';
 import { buildModel } from '../ml/models';
 import {
@@ -35,9 +35,9 @@ import {
   syncFusedWeights,
   newTrainingState,
   train,
-  type TrainOutcome,
   type TrainingState,
 } from '../ml/trainer';
+import type { TrainOutcome } from '../shared/worker-types';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { captureState, restoreState } from '../ml/snapshot';
 import type { ReadSplitResult } from '../tfrecord';
@@ -57,7 +57,7 @@ import {
   type TrainCallbacks,
   type ExampleBatch,
   type ExampleQuery,
-} from './types';
+} from '../shared/worker-types';
 
 type LoadedSplit = ReadSplitResult;
 

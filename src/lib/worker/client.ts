@@ -1,7 +1,7 @@
 /** Main-thread side of the worker contract: starts the worker, wraps it, and notices when it dies. */
 import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
-import { SPLITS, type SplitName } from './types';
+import { SPLITS, type SplitName } from '../shared/worker-types';
 import { installErrorTransfer } from './error-transfer';
 import { text, type UserText } from '../i18n-text';
 

@@ -2,7 +2,7 @@
  * Looking at individual examples after evaluation or prediction: which records a confusion-matrix cell holds, the
  * mistakes, most confident first, and their images. Plain arrays only (no tfjs): the probabilities were read back.
  */
-import type { ExampleBatch, ExampleItem, ExampleQuery } from './types';
+import type { ExampleBatch, ExampleItem, ExampleQuery } from '../shared/worker-types';
 
 export interface Scored {
   /** count × numClasses probabilities. */

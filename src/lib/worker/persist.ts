@@ -8,26 +8,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { english, joinTexts, text, TextError, textOf, type UserText } from '../i18n-text';
-import type { TrainConfig } from '../ml/config';
+import type { TrainConfig } from '../shared/settings';
 import type { BuiltModel } from '../ml/models';
 import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
-import type { StepLog, TrainingState } from '../ml/trainer';
+import type { TrainingState } from '../ml/trainer';
+import type { StepLog } from '../shared/step-log';
 import { LAYER_CLASSES } from '../models/spec';
 import * as store from '../store/db';
+import { fingerprintFiles, weightBytes } from '../store/records';
 import {
   RECORD_VERSION,
-  fingerprintFiles,
-  formatBytes,
-  weightBytes,
   type CheckpointReason,
   type CheckpointRecord,
   type FileFingerprint,
-  type HistoryEntry,
   type RunRecord,
   type WeightBuffer,
   type WeightSpec,
-} from '../store/records';
-import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from './persist-types';
+} from '../shared/snapshot-types';
+import { formatBytes } from '../shared/format';
+import type { HistoryEntry } from '../shared/step-log';
+import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from '../shared/persist-types';
 
 /** A persistence error: the kind in `name`, the English `message`, the catalog text the page words. */
 export class PersistError extends TextError {}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { etaSeconds, formatDuration, tensorGrowth } from '../../../src/lib/ml/eta';
+import { etaSeconds, formatDuration, tensorGrowth } from '../../../src/lib/shared/eta';
 
 describe('etaSeconds', () => {
   test('remaining steps over the recent step rate', () => {

@@ -2,14 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   LOSSES,
-  LOSS_NAMES,
   crossEntropyLoss,
   hingeLoss,
   l2Regularization,
   lossOnArrays,
   softmaxLoss,
-  type LossName,
 } from '../../../src/lib/ml/losses';
+import { LOSS_NAMES, type LossName } from '../../../src/lib/shared/settings';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { missingKernelsMessage } from '../../../src/lib/ml/capability';
 import { trainProblem } from '../../../src/lib/worker/models';
-import { DEFAULT_TRAIN_CONFIG, LOSS_NAMES, type TrainConfig } from '../../../src/lib/ml/config';
+import { DEFAULT_TRAIN_CONFIG, LOSS_NAMES, type TrainConfig } from '../../../src/lib/shared/settings';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel, KERNEL_L2 } from '../../../src/lib/ml/models';
 import { newTrainingState, train } from '../../../src/lib/ml/trainer';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/ml/config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/shared/settings';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel } from '../../../src/lib/ml/models';
 import { captureState, restoreState } from '../../../src/lib/ml/snapshot';

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/ml/config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../../src/lib/shared/settings';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel } from '../../../src/lib/ml/models';
 import { captureState, restoreState } from '../../../src/lib/ml/snapshot';
-import { newTrainingState, train, type StepLog, type TrainingState } from '../../../src/lib/ml/trainer';
+import { newTrainingState, train, type TrainingState } from '../../../src/lib/ml/trainer';
+import type { StepLog } from '../../../src/lib/shared/step-log';
 import { validateCheckpoint, weightBytes } from '../../../src/lib/store/records';
 import { synthetic } from './synthetic';
 

@@ -5,12 +5,13 @@ import {
   learningRateAt,
   validateConfig,
   type TrainConfig,
-} from '../../../src/lib/ml/config';
+} from '../../../src/lib/shared/settings';
 import { toDevice } from '../../../src/lib/ml/data';
 import { predictionsCsv } from '../../../src/lib/ml/evaluate';
 import { buildModel } from '../../../src/lib/ml/models';
 import { epochOrder } from '../../../src/lib/ml/random';
-import { clipByNorm, newTrainingState, train, type StepLog } from '../../../src/lib/ml/trainer';
+import { clipByNorm, newTrainingState, train } from '../../../src/lib/ml/trainer';
+import type { StepLog } from '../../../src/lib/shared/step-log';
 import { synthetic } from './synthetic';
 
 beforeAll(async () => {

@@ -1,20 +1,22 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG } from '../../../src/lib/ml/config';
+import { DEFAULT_TRAIN_CONFIG } from '../../../src/lib/shared/settings';
 import {
-  RECORD_VERSION,
   checkpointMeta,
   checkpointsToDrop,
   fingerprintFiles,
-  formatBytes,
   sha256Hex,
   validateCheckpoint,
   validateCheckpointMeta,
   validateRun,
   weightBytes,
+} from '../../../src/lib/store/records';
+import {
+  RECORD_VERSION,
   type CheckpointRecord,
   type RunRecord,
-} from '../../../src/lib/store/records';
+} from '../../../src/lib/shared/snapshot-types';
+import { formatBytes } from '../../../src/lib/shared/format';
 
 const entry = {
   step: 10,

@@ -2,25 +2,62 @@
  * Types and constants of the worker contract that the main thread may import as values: nothing here pulls in
  * tfjs (type imports are erased).
  */
-import type { BackendInfo, BackendName } from '../ml/backend';
-import type { TrainConfig } from '../ml/config';
-import type { EvalResult } from '../ml/evaluate';
-import type { EpochMemory, Progress, StepLog, TrainOutcome } from '../ml/trainer';
 import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
+import type { UserText } from '../i18n-text';
+import type { StepLog } from './step-log';
 
-export type {
-  BackendInfo,
-  BackendName,
-  EpochMemory,
-  EvalResult,
-  Progress,
-  StepLog,
-  TrainConfig,
-  TrainOutcome,
-  FeatureSchema,
-  FeatureInfo,
-  SchemaOverride,
-};
+/** The reader's schema types, as the page shows and edits them. */
+export type { FeatureSchema, FeatureInfo, SchemaOverride };
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** The backend tfjs runs on now. */
+  name: BackendName;
+  /** The GPU adapter's description (`swiftshader`, a vendor/architecture), or '' when not on webgpu. */
+  adapter: string;
+  /** True when the WebGPU adapter is a software one (SwiftShader or a fallback adapter). */
+  softwareAdapter: boolean;
+  /** Why the preferred backend is not the one in use (a catalog text, worded on the page); null when it is. */
+  reason: UserText | null;
+}
+
+export interface EvalResult {
+  metrics: { 'Hit@1': number; PERR: number; GAP: number; MAP: number; Loss: number; Accuracy: number };
+  examples: number;
+  numClasses: number;
+  /** numClasses × numClasses counts, row = true class, column = predicted class. */
+  confusion: Int32Array;
+  /** Per class: precision, recall and support (true examples), from the confusion matrix. */
+  perClass: { precision: number[]; recall: number[]; support: number[] };
+}
+
+export interface Progress {
+  step: number;
+  epoch: number;
+  /** Steps this run will take if not stopped. */
+  totalSteps: number;
+  /** Steps already taken by this run. */
+  runSteps: number;
+}
+
+/** tf.memory() after an epoch; the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
+export interface EpochMemory {
+  epoch: number;
+  numTensors: number;
+  numBytes: number;
+  /** Bytes of GPU buffers (webgpu) or textures (webgl) in use by tensors. */
+  numBytesInGPU?: number;
+  /** Bytes of GPU buffers allocated in all, including the backend's pool of free ones for reuse. */
+  numBytesAllocatedInGPU?: number;
+}
+
+export interface TrainOutcome {
+  reason: 'epochs' | 'max-steps' | 'stopped';
+  globalStep: number;
+  epochsDone: number;
+  line: string;
+}
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLITS: SplitName[] = ['train', 'validation', 'test'];

@@ -1,9 +1,15 @@
-/** Types of the persistence part of the worker contract (issue 6); safe for the page to import (no tfjs). */
-import type { Listing } from '../store/db';
-import type { CheckpointMeta, HistoryEntry, RunRecord } from '../store/records';
+/** Types of the persistence part of the worker contract; safe for the page to import (no tfjs). */
 import type { UserText } from '../i18n-text';
+import type { TrainConfig } from './settings';
+import type { CheckpointMeta, RunRecord } from './snapshot-types';
 
-export type { CheckpointMeta, HistoryEntry, RunRecord };
+/** What is saved, as lists show it. */
+export interface Listing {
+  runs: RunRecord[];
+  checkpoints: CheckpointMeta[];
+  /** One line per record that could not be read (it is skipped, never deleted). */
+  problems: string[];
+}
 
 export interface PersistPolicy {
   /** A checkpoint every this many steps (the starter code exported every 1,000). */
@@ -38,7 +44,7 @@ export interface PersistListener {
 export interface RestoreResult {
   step: number;
   epoch: number;
-  config: import('../ml/config').TrainConfig;
+  config: TrainConfig;
   run: RunRecord | null;
 }
 
@@ -46,5 +52,5 @@ export interface ImportResult {
   name: string;
   withWeights: boolean;
   step: number;
-  config: import('../ml/config').TrainConfig;
+  config: TrainConfig;
 }
