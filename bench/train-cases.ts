@@ -7,7 +7,8 @@
  * before the clock stops. The first (warm-up) epoch's time is printed too.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../src/lib/ml/backend';
+import { initBackend } from '../src/lib/ml/backend';
+import type { BackendName } from '../src/lib/shared/worker-types';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/shared/settings';
 import { decodedToDevice } from '../src/lib/ml/data';
 import { packSplit } from '../src/lib/ml/fused-logistic';
