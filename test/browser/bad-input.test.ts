@@ -86,7 +86,7 @@ describe('settings out of range', () => {
       ['Learning rate', '', /Learning rate must be a number above 0/],
       ['Epochs', '1000000000', /Epochs must be a whole number from 1 to 10000/],
     ];
-    const defaults: Record<string, string> = { 'Batch size': '512', 'Learning rate': '0.01', Epochs: '5' };
+    const defaults: Record<string, string> = { 'Batch size': '512', 'Learning rate': '0.01', Epochs: '100' };
     for (const [field, value, message] of cases) {
       await page.getByLabel(field, { exact: true }).fill(value);
       await expect.poll(() => page.getByText(message).count()).toBe(1);

@@ -88,6 +88,7 @@ describe('the worker dies or loses its GPU', () => {
   test('an uncaught error in the worker during training', async () => {
     const { page } = s;
     await trainOneEpoch(page);
+    await page.getByLabel('Start new model', { exact: true }).check();
     await page.getByLabel('Epochs', { exact: true }).fill('50');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await waitForStatus(page, /training step 30 \|/);

@@ -62,6 +62,8 @@ describe('a 20-epoch run keeps memory flat', () => {
     await waitForStatus(page, /Loaded Validation data: 256 examples/);
     await page.getByLabel('Epochs', { exact: true }).fill('20');
     await page.getByLabel('Batch size', { exact: true }).fill('64');
+    // Each soak trains a model of its own.
+    await page.getByLabel('Start new model', { exact: true }).check();
   });
 
   async function soak(doneRuns: number) {

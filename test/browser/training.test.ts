@@ -3,9 +3,16 @@
  * settings and their validation, loss falling, a flat tensor count across epochs, Pause/Resume/Stop, continuing a
  * model, no long task on the main thread, and the fused WebGPU kernels agreeing with tfjs's generic ops.
  */
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openApp, waitForStatus, type Session } from './harness';
+import { readSplit } from '../../src/lib/tfrecord';
+import { openApp, trainingWorker, waitForStatus, type Session } from './harness';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const STEP_LINE =
   /training step (\d+) \| Loss: (\d+\.\d\d) Examples\/sec: \d+\.\d\d \| Hit@1: (\d\.\d\d) PERR: (\d\.\d\d) GAP: (\d\.\d\d)/g;
@@ -28,15 +35,43 @@ async function progressValue(page: Page): Promise<number> {
   );
 }
 
-/** Main-thread tasks over 50 ms that started between t0 and t1 (performance.now() of the page). */
-async function longTasks(page: Page, t0: number, t1: number): Promise<{ start: number; duration: number }[]> {
+interface LongTask {
+  start: number;
+  duration: number;
+  /** What ran in the long animation frames that overlap the task (the Long Animation Frames API's attribution). */
+  scripts: string[];
+}
+
+/** Main-thread tasks over 50 ms that started between t0 and t1 (performance.now() of the page), with what ran. */
+async function longTasks(page: Page, t0: number, t1: number): Promise<LongTask[]> {
   return page.evaluate(
-    ([from, to]) =>
-      (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter(
-        (t) => t.start >= from && t.start <= to && t.duration > 50,
-      ),
+    ([from, to]) => {
+      const w = window as unknown as {
+        __longTasks: { start: number; duration: number }[];
+        __longFrames: { start: number; end: number; scripts: string[] }[];
+      };
+      return w.__longTasks
+        .filter((t) => t.start >= from && t.start <= to && t.duration > 50)
+        .map((t) => ({
+          ...t,
+          scripts: w.__longFrames
+            .filter((f) => f.start <= t.start + t.duration && f.end >= t.start)
+            .flatMap((f) => f.scripts),
+        }));
+    },
     [t0, t1],
   );
+}
+
+/** The long tasks of a run, for the report: when, how long, what ran, and how busy the machine was. */
+function describeLongTasks(run: string, tasks: LongTask[]): string {
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  const list = tasks.map(
+    (t) => `${t.duration.toFixed(0)} ms at ${t.start.toFixed(0)} [${t.scripts.join('; ')}]`,
+  );
+  return `${run}: ${tasks.length} long task(s) ${list.join(', ')}; load average ${load} on ${cpus().length} CPUs`;
 }
 
 /** Opens the Advanced settings if they are closed. */
@@ -56,19 +91,71 @@ async function evaluationLoss(page: Page): Promise<number> {
   return Number(await row.locator('td').nth(1).textContent());
 }
 
-async function trainAndEvaluate(
-  page: Page,
-  fused: boolean,
-  loss: string,
-  maxSteps: number,
-): Promise<{ lines: number[][]; loss: number }> {
+/** Settings of one comparison run; what is not given is set to its default, so runs do not inherit each other's. */
+interface RunSettings {
+  loss: string;
+  maxSteps: number;
+  learningRate?: string;
+  penalty?: string;
+  clip?: string;
+}
+
+interface PathRun {
+  /** The 10-step lines: loss, Hit@1, PERR, GAP. */
+  lines: number[][];
+  /** Evaluate's loss after the run. */
+  loss: number;
+  /** The path the worker reports it ran. */
+  path: string;
+  /** The model's weights (kernel, then bias) and Adam's iteration count and moments after the run. */
+  weights: Float32Array;
+  iter: number;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+/** The training worker's report of its last run (src/lib/worker/api.ts): the path, and the state it left. */
+async function lastTrain(page: Page): Promise<Omit<PathRun, 'lines' | 'loss'>> {
+  const got = await trainingWorker(page).evaluate(async () => {
+    const debug = globalThis as unknown as {
+      pagetrainDebug: {
+        lastTrain: {
+          path: string;
+          capture(): Promise<{ model: { weights: { data: ArrayBuffer } }; optimizer: { data: ArrayBuffer } }>;
+        };
+      };
+    };
+    const last = debug.pagetrainDebug.lastTrain;
+    const state = await last.capture();
+    return {
+      path: last.path,
+      weights: Array.from(new Float32Array(state.model.weights.data)),
+      iter: new Int32Array(state.optimizer.data, 0, 1)[0],
+      moments: Array.from(new Float32Array(state.optimizer.data, 4)),
+    };
+  });
+  // optimizer.getWeights()'s order: iter, then the first moments (kernel, bias), then the second.
+  const half = got.moments.length / 2;
+  return {
+    path: got.path,
+    weights: Float32Array.from(got.weights),
+    iter: got.iter,
+    m: Float32Array.from(got.moments.slice(0, half)),
+    v: Float32Array.from(got.moments.slice(half)),
+  };
+}
+
+async function trainAndEvaluate(page: Page, fused: boolean, run: RunSettings): Promise<PathRun> {
   // Same seed, same data, same settings: only the step implementation differs between two calls.
   const before = (await statusText(page)).length;
   await page.getByLabel('Start new model', { exact: true }).check();
   await page.getByLabel('Seed', { exact: true }).fill('7');
-  await page.getByLabel('Max steps', { exact: true }).fill(String(maxSteps));
+  await page.getByLabel('Max steps', { exact: true }).fill(String(run.maxSteps));
   await page.getByLabel('Epochs', { exact: true }).fill('2');
-  await page.getByLabel('Loss', { exact: true }).selectOption(loss);
+  await page.getByLabel('Learning rate', { exact: true }).fill(run.learningRate ?? '0.01');
+  await page.getByLabel('Regularization penalty', { exact: true }).fill(run.penalty ?? '1');
+  await page.getByLabel('Gradient clip norm', { exact: true }).fill(run.clip ?? '1');
+  await page.getByLabel('Loss', { exact: true }).selectOption(run.loss);
   await page.getByLabel('Fused WebGPU kernels', { exact: true }).setChecked(fused);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect
@@ -79,20 +166,70 @@ async function trainAndEvaluate(
   const lines = [...(await statusText(page)).slice(before).matchAll(STEP_LINE)].map((m) =>
     [m[2], m[3], m[4], m[5]].map(Number),
   );
-  return { lines, loss: await evaluationLoss(page) };
+  const state = await lastTrain(page);
+  return { lines, loss: await evaluationLoss(page), ...state };
+}
+
+/** ‖a − b‖ / ‖b‖ */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(d / n);
+}
+
+function norm(a: Float32Array): number {
+  return Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+}
+
+/**
+ * The two runs took the paths they were meant to, ran `steps` Adam steps, and left the same weights and moments to
+ * float32 rounding (the kernels sum in another order than tfjs's ops: equal to 1e-3, not bit for bit).
+ */
+function expectSameState(generic: PathRun, fused: PathRun, steps: number): void {
+  expect(generic.path).toBe('generic');
+  expect(fused.path).toBe('fused');
+  expect(generic.iter).toBe(steps);
+  expect(fused.iter).toBe(steps);
+  expect(relativeError(fused.weights, generic.weights)).toBeLessThan(1e-3);
+  expect(relativeError(fused.m, generic.m)).toBeLessThan(1e-3);
+  expect(relativeError(fused.v, generic.v)).toBeLessThan(1e-3);
 }
 
 describe('training engine', () => {
   let s: Session;
+  /** The fused CrossEntropyLoss run of 30 steps at the default settings, for the runs that change one. */
+  let reference: PathRun | undefined;
   beforeAll(async () => {
     s = await openApp();
     // Long tasks on the main thread, from the first moment of the document.
     await s.page.addInitScript(() => {
-      const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+      const w = window as unknown as {
+        __longTasks: { start: number; duration: number }[];
+        __longFrames: { start: number; end: number; scripts: string[] }[];
+      };
       w.__longTasks = [];
+      w.__longFrames = [];
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: 'longtask', buffered: true });
+      // Long Animation Frames say which scripts ran (and for how long) in a frame over 50 ms.
+      type Script = { invoker: string; sourceURL: string; sourceFunctionName: string; duration: number };
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as (PerformanceEntry & { scripts?: Script[] })[]) {
+          w.__longFrames.push({
+            start: e.startTime,
+            end: e.startTime + e.duration,
+            scripts: (e.scripts ?? []).map(
+              (x) =>
+                `${x.invoker} ${x.sourceFunctionName || '(anonymous)'} ${x.sourceURL.split('/').pop()} ${x.duration.toFixed(0)} ms`,
+            ),
+          });
+        }
+      }).observe({ type: 'long-animation-frame', buffered: true });
     });
     await s.page.reload();
     await s.page.getByText(/^Backend: webgpu/).waitFor({ timeout: 60_000 });
@@ -127,7 +264,9 @@ describe('training engine', () => {
     }
     expect(await page.getByLabel('Regularization penalty', { exact: true }).inputValue()).toBe('1');
     expect(await page.getByLabel('Decay examples', { exact: true }).inputValue()).toBe('4000000');
-    expect(await page.getByLabel('Start new model', { exact: true }).isChecked()).toBe(true);
+    // train.py's defaults: --start_new_model off, --num_epochs 100.
+    expect(await page.getByLabel('Start new model', { exact: true }).isChecked()).toBe(false);
+    expect(await page.getByLabel('Epochs', { exact: true }).inputValue()).toBe('100');
 
     const batch = page.getByLabel('Batch size', { exact: true });
     await batch.fill('0');
@@ -144,7 +283,9 @@ describe('training engine', () => {
     await expect.poll(() => train.isEnabled()).toBe(true);
   });
 
-  test('3 epochs: loss falls, the tensor count stays flat, Pause holds, Resume continues, no long task', async () => {
+  test('3 epochs: loss falls, the tensor count stays flat, Pause holds, Resume continues, no long task', async ({
+    annotate,
+  }) => {
     const { page } = s;
     const before = (await statusText(page)).length;
     await page.getByLabel('Epochs', { exact: true }).fill('3');
@@ -190,11 +331,14 @@ describe('training engine', () => {
     // Chromium times a long task by the wall clock, so on a machine shared by many busy processes a task can be
     // stretched past 50 ms by preemption alone. A page that blocks its main thread while training (tfjs on the
     // main thread, heavy work per step) does so in every run; preemption does not. So a window with long tasks gets
-    // one more run, and the check fails when both have them.
+    // one more run, and the check fails when both have them. Either way the report names every long task of both
+    // runs, with the scripts that ran in it and the machine's load, so a first failure is never hidden.
     const first = await longTasks(page, t0, t1);
     if (first.length) {
+      await annotate(describeLongTasks('first run', first), 'long tasks');
       // The same 3 epochs again from fresh weights (the next test continues from step 48).
       const before2 = (await statusText(page)).length;
+      await page.getByLabel('Start new model', { exact: true }).check();
       const t2 = await page.evaluate(() => performance.now());
       await page.getByRole('button', { name: 'Train', exact: true }).click();
       await expect
@@ -204,7 +348,8 @@ describe('training engine', () => {
         .toBe(true);
       const t3 = await page.evaluate(() => performance.now());
       const second = await longTasks(page, t2, t3);
-      expect(second, `long tasks in both runs; the first had ${JSON.stringify(first)}`).toEqual([]);
+      await annotate(describeLongTasks('second run', second), 'long tasks');
+      expect(second, `long tasks in both runs; ${describeLongTasks('the first', first)}`).toEqual([]);
     }
   });
 
@@ -243,11 +388,11 @@ describe('training engine', () => {
     expect(s.pageErrors).toEqual([]);
   });
 
-  test('the fused WebGPU kernels train the same as tfjs generic ops (same seed, same losses)', async () => {
+  test('the fused WebGPU kernels train the same as tfjs generic ops (same seed, same losses, same state)', async () => {
     const { page } = s;
     await openAdvanced(page);
-    const generic = await trainAndEvaluate(page, false, 'CrossEntropyLoss', 30);
-    const fused = await trainAndEvaluate(page, true, 'CrossEntropyLoss', 30);
+    const generic = await trainAndEvaluate(page, false, { loss: 'CrossEntropyLoss', maxSteps: 30 });
+    const fused = await trainAndEvaluate(page, true, { loss: 'CrossEntropyLoss', maxSteps: 30 });
     expect(generic.lines).toHaveLength(3);
     expect(fused.lines).toHaveLength(3);
     // Printed to 2 decimals: equal, or one rounding step apart when a value sits on a boundary.
@@ -255,18 +400,22 @@ describe('training engine', () => {
       for (let j = 0; j < 4; j++)
         expect(Math.abs(fused.lines[i][j] - generic.lines[i][j])).toBeLessThanOrEqual(0.01);
     expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(1e-3);
+    expectSameState(generic, fused, 30);
+    reference = fused;
   });
 
-  test('the fused kernels match the generic ops for HingeLoss and SoftmaxLoss too', async () => {
+  test('the fused kernels match the generic ops for HingeLoss and SoftmaxLoss too, over 20 steps', async () => {
     const { page } = s;
     await openAdvanced(page);
     for (const loss of ['HingeLoss', 'SoftmaxLoss']) {
-      const generic = await trainAndEvaluate(page, false, loss, 10);
-      const fused = await trainAndEvaluate(page, true, loss, 10);
-      expect(fused.lines).toHaveLength(1);
-      for (let j = 0; j < 4; j++)
-        expect(Math.abs(fused.lines[0][j] - generic.lines[0][j])).toBeLessThanOrEqual(0.01);
+      const generic = await trainAndEvaluate(page, false, { loss, maxSteps: 20 });
+      const fused = await trainAndEvaluate(page, true, { loss, maxSteps: 20 });
+      expect(fused.lines).toHaveLength(2);
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 4; j++)
+          expect(Math.abs(fused.lines[i][j] - generic.lines[i][j])).toBeLessThanOrEqual(0.01);
       expect(Math.abs(fused.loss - generic.loss)).toBeLessThan(1e-3);
+      expectSameState(generic, fused, 20);
     }
   });
 
@@ -282,12 +431,13 @@ describe('training engine', () => {
     const log = (await statusText(page)).length;
     await openAdvanced(page);
     await page.getByLabel('Start new model', { exact: true }).uncheck();
-    await page.getByLabel('Max steps', { exact: true }).fill('10');
+    // Max steps caps the global step: the model is at step 20, so 10 more.
+    await page.getByLabel('Max steps', { exact: true }).fill('30');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect
       .poll(
         async () =>
-          (await statusText(page)).slice(log).includes('Done training -- max steps reached. 20 steps'),
+          (await statusText(page)).slice(log).includes('Done training -- max steps reached. 30 steps'),
         {
           timeout: 120_000,
         },
@@ -305,4 +455,73 @@ describe('training engine', () => {
     expect(Math.abs((await evaluationLoss(page)) - afterWebgl)).toBeLessThan(1.5e-4);
     expect(s.pageErrors).toEqual([]);
   });
+
+  test('the fused L2 term matches the generic one under a large regularization penalty', async () => {
+    const { page } = s;
+    await openAdvanced(page);
+    // LogisticModel's L2 scale is slim's 1e-8: a penalty of 1e8 makes the term's gradient the weights themselves,
+    // as large as the data's.
+    const run: RunSettings = { loss: 'CrossEntropyLoss', maxSteps: 20, penalty: '100000000' };
+    const generic = await trainAndEvaluate(page, false, run);
+    const fused = await trainAndEvaluate(page, true, run);
+    expectSameState(generic, fused, 20);
+    // The term was at work: it pulled the weights far below those of the penalty-1 run (30 steps, above).
+    expect(norm(fused.weights)).toBeLessThan(0.5 * norm(reference!.weights));
+  });
+
+  test('clipping matches the generic path with a clip norm small enough to clip every step', async () => {
+    const { page } = s;
+    await openAdvanced(page);
+    const clip = 0.001;
+    const run: RunSettings = { loss: 'CrossEntropyLoss', maxSteps: 20, clip: String(clip) };
+    const generic = await trainAndEvaluate(page, false, run);
+    const fused = await trainAndEvaluate(page, true, run);
+    expectSameState(generic, fused, 20);
+    // Clipping was active: Adam's first moment averages the clipped gradients (kernel and bias, each of norm at
+    // most `clip`), while the unclipped run's (clip 1, above) is far larger.
+    expect(norm(fused.m)).toBeLessThanOrEqual(2 * clip);
+    expect(norm(reference!.m)).toBeGreaterThan(10 * clip);
+  });
+
+  test("HingeLoss's gate, both branches reached: the paths still agree", async () => {
+    const { page } = s;
+    await openAdvanced(page);
+    // A large learning rate saturates the softmax: where the true class's probability is exactly 1, the margin
+    // 1 − p is 0 and the gate (tf.maximum's gradient; `h > 0` in the kernel) is closed; elsewhere it is open.
+    const run: RunSettings = { loss: 'HingeLoss', maxSteps: 20, learningRate: '0.1' };
+    const generic = await trainAndEvaluate(page, false, run);
+    const fused = await trainAndEvaluate(page, true, run);
+    expectSameState(generic, fused, 20);
+    const { closed, open } = await hingeGates(generic.weights);
+    // Examples on both sides of the gate in the trained model, enough that the last batches held both.
+    expect(closed).toBeGreaterThan(0.05);
+    expect(open).toBeGreaterThan(0.05);
+  });
 });
+
+/**
+ * The fraction of the sample's training examples on each side of HingeLoss's gate for the true class under the
+ * weights (kernel 784 × 10, then bias): closed where the float32 softmax gives the true class exactly 1.
+ */
+async function hingeGates(weights: Float32Array): Promise<{ closed: number; open: number }> {
+  const train = await readSplit([
+    new File([await readFile(join(root, 'public/sample/train.tfrecords'))], 'train.tfrecords'),
+  ]);
+  const D = 784;
+  const C = 10;
+  expect(weights.length).toBe(D * C + C);
+  let closed = 0;
+  const z = new Float64Array(C);
+  for (let e = 0; e < train.count; e++) {
+    for (let c = 0; c < C; c++) z[c] = weights[D * C + c];
+    for (let d = 0; d < D; d++) {
+      const x = train.images[e * D + d] / 255;
+      if (x !== 0) for (let c = 0; c < C; c++) z[c] += x * weights[d * C + c];
+    }
+    const y = train.labels![e];
+    let rest = 0;
+    for (let c = 0; c < C; c++) if (c !== y) rest += Math.exp(z[c] - z[y]);
+    if (Math.fround(1 / (1 + rest)) === 1) closed++;
+  }
+  return { closed: closed / train.count, open: 1 - closed / train.count };
+}

@@ -13,7 +13,8 @@
  *   order of the Python's `flatten`), then example by example. The Python shuffles with `random.seed(0)` before its
  *   stable sort, which is an arbitrary but fixed order too; results differ from it only when scores tie.
  * - `argmax` (Hit@1, Accuracy) takes the first maximum, like numpy, and a NaN counts as the maximum, as in numpy.
- *   Top-k selection ranks NaN below every number.
+ *   Top-k selection and average precision rank NaN below every number (numpy's partition would put it first), so a
+ *   NaN never hides a larger score.
  * - An empty batch (n = 0) gives 0 where the Python would return NaN.
  */
 
@@ -55,10 +56,15 @@ function argmaxRow(x: Float32Array, offset: number, length: number): number {
   return best;
 }
 
+/** Top-k order: `a` ranks above `b` when it is larger, and any number ranks above NaN. */
+function ranksAbove(a: number, b: number): boolean {
+  return a > b || (b !== b && a === a);
+}
+
 /**
  * Writes into `out[0, k)` the indices of the `k` largest of `x[offset, offset + length)`, highest score first,
- * lower index first among equal scores; returns how many were written (min(k, length)). Insertion into a sorted
- * buffer: O(length · k) at worst, O(length) when k is small, and no allocation.
+ * lower index first among equal scores, NaN below every number; returns how many were written (min(k, length)).
+ * Insertion into a sorted buffer: O(length · k) at worst, O(length) when k is small, and no allocation.
  */
 function topKRow(x: Float32Array, offset: number, length: number, k: number, out: Int32Array): number {
   let count = 0;
@@ -67,13 +73,13 @@ function topKRow(x: Float32Array, offset: number, length: number, k: number, out
     let pos: number;
     if (count < k) {
       pos = count++;
-    } else if (v > x[offset + out[k - 1]]) {
+    } else if (ranksAbove(v, x[offset + out[k - 1]])) {
       pos = k - 1;
     } else {
       continue;
     }
-    // Strictly greater: an equal score already in the buffer has a lower index and stays ahead.
-    while (pos > 0 && v > x[offset + out[pos - 1]]) {
+    // Strictly above: an equal score already in the buffer has a lower index and stays ahead.
+    while (pos > 0 && ranksAbove(v, x[offset + out[pos - 1]])) {
       out[pos] = out[pos - 1];
       pos--;
     }
@@ -187,7 +193,7 @@ export function averagePrecision(
   order.sort((a, b) => {
     const sa = scores[a];
     const sb = scores[b];
-    return sa > sb ? -1 : sa < sb ? 1 : a - b;
+    return ranksAbove(sa, sb) ? -1 : ranksAbove(sb, sa) ? 1 : a - b;
   });
 
   const deltaRecall = 1 / numpos;

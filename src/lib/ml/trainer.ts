@@ -181,7 +181,10 @@ export async function train(
   const stepsPerEpoch = Math.ceil(data.count / bs);
   const firstEpoch = state.epoch;
   const lastEpoch = firstEpoch + config.numEpochs;
-  const totalSteps = Math.min(config.numEpochs * stepsPerEpoch, config.maxSteps ?? Infinity);
+  // --max_steps caps the global step, as train.py's `max_steps <= global_step` does: a continued model runs only
+  // the steps left below it (none once it is reached; train.py would run one more before its check).
+  const stepsLeft = config.maxSteps === null ? Infinity : Math.max(0, config.maxSteps - state.globalStep);
+  const totalSteps = Math.min(config.numEpochs * stepsPerEpoch, stepsLeft);
   // Adam keeps its learning rate as a plain number read at each applyGradients; the schedule sets it per step.
   const optimizer = state.optimizer as unknown as { learningRate: number } & tf.AdamOptimizer;
   const l2 = regularized.reduce((sum, r) => sum + r.l2, 0);
@@ -203,6 +206,7 @@ export async function train(
       globalStep: state.globalStep,
       epochsDone: state.epoch - firstEpoch,
       line: `Done training -- ${why}. ${state.globalStep} steps, ${state.epoch} epochs.`,
+      path: useFused ? 'fused' : 'generic',
     };
   };
 

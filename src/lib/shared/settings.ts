@@ -26,7 +26,7 @@ export interface TrainConfig {
   clipGradientNorm: number;
   /** --batch_size: examples per step. */
   batchSize: number;
-  /** --num_epochs: passes over the training data. */
+  /** --num_epochs: passes over the training data (train.py's 100 by default; Stop ends a run early). */
   numEpochs: number;
   /** --max_steps: stop after this many steps even if epochs remain (null: no limit). */
   maxSteps: number | null;
@@ -54,9 +54,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   learningRateDecayExamples: 4_000_000,
   clipGradientNorm: 1.0,
   batchSize: 512,
-  numEpochs: 5,
+  numEpochs: 100,
   maxSteps: null,
-  startNewModel: true,
+  startNewModel: false,
   seed: 0,
   logEverySteps: 10,
   evalDuringTraining: true,

@@ -3,6 +3,8 @@
  * them (the worker when it logs a step, the page when it shows a saved run's history).
  */
 
+import { pyFixed } from './py-format';
+
 export interface StepLog {
   step: number;
   epoch: number;
@@ -20,13 +22,16 @@ export interface StepLog {
 /** A status line's numbers without the formatted line (the line is rebuilt from them when needed). */
 export type HistoryEntry = Omit<StepLog, 'line'>;
 
-/** `training step 10 | Loss: 2.30 Examples/sec: 512.00 | Hit@1: 0.10 PERR: 0.10 GAP: 0.05`, as train.py logs it. */
+/**
+ * `training step 10 | Loss: 2.30 Examples/sec: 512.00 | Hit@1: 0.10 PERR: 0.10 GAP: 0.05`, as train.py logs it, with
+ * Python's `%.2f` (py-format.ts: 0.625 prints 0.62).
+ */
 export function formatStepLine(
   h: Pick<StepLog, 'step' | 'loss' | 'examplesPerSec' | 'hitAt1' | 'perr' | 'gap'>,
 ): string {
   return (
-    `training step ${h.step} | Loss: ${h.loss.toFixed(2)} Examples/sec: ${h.examplesPerSec.toFixed(2)} | ` +
-    `Hit@1: ${h.hitAt1.toFixed(2)} PERR: ${h.perr.toFixed(2)} GAP: ${h.gap.toFixed(2)}`
+    `training step ${h.step} | Loss: ${pyFixed(h.loss, 2)} Examples/sec: ${pyFixed(h.examplesPerSec, 2)} | ` +
+    `Hit@1: ${pyFixed(h.hitAt1, 2)} PERR: ${pyFixed(h.perr, 2)} GAP: ${pyFixed(h.gap, 2)}`
   );
 }
 

@@ -57,6 +57,8 @@ export interface TrainOutcome {
   globalStep: number;
   epochsDone: number;
   line: string;
+  /** Which step ran: the fused WebGPU kernels or tfjs's ops (tests assert it, so a silent fallback fails them). */
+  path: 'fused' | 'generic';
 }
 
 export type SplitName = 'train' | 'validation' | 'test';

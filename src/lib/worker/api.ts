@@ -468,6 +468,8 @@ export const api = {
         },
       );
       if (evalDue) await evalNow();
+      // For the browser tests: the path that ran, and the state it left (weights, Adam's moments).
+      debugHandle().lastTrain = { path: outcome.path, capture: () => captureState(state) };
       const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
       await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
       return outcome;

@@ -272,6 +272,49 @@ describe('topKByClass', () => {
   });
 });
 
+describe('NaN scores', () => {
+  // A diverged model's NaN ranks below every number in top-k and in average precision: it never hides a larger
+  // score. (numpy would rank it first; Hit@1's argmax keeps numpy's rule, tested above.)
+  const P = f32([
+    [NaN, 0.1, 0.9, 0.5],
+    [0.2, NaN, NaN, 0.7],
+  ]);
+  const L = f32([
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ]);
+
+  it('rank below every number in a row’s top k', () => {
+    const top = topKByClass(P, L, 2, 4, 2);
+    // Row 0: 0.9 (class 2), 0.5 (class 3). Row 1: 0.7 (class 3), 0.2 (class 0).
+    expect(top.scores.map((s) => Array.from(s))).toEqual([
+      [Math.fround(0.2)],
+      [],
+      [Math.fround(0.9)],
+      [0.5, 0.7].map(Math.fround),
+    ]);
+    // k = 3 takes a NaN only where a row has fewer than 3 numbers (row 1), the lower class first (1, not 2).
+    const three = topKByClass(P, L, 2, 4, 3);
+    expect(three.scores.map((s) => s.length)).toEqual([1, 2, 1, 2]);
+    expect(three.scores[1][0]).toBe(Math.fround(0.1));
+    expect(Number.isNaN(three.scores[1][1])).toBe(true);
+  });
+
+  it('do not block the positive in PERR, GAP or MAP', () => {
+    // Each row's one positive is its top number: PERR 1; with k = 2, GAP over 0.9 (+), 0.7 (+), 0.5 (−), 0.2 (−).
+    expect(perr(P, L, 2, 4)).toBe(1);
+    expect(gap(P, L, 2, 4, 2)).toBe(1);
+    // Class 2: [0.9 (+)] → 1; class 3: [0.5 (−), 0.7 (+)] → 1; classes 0 and 1 have no positive → 0.
+    expect(meanAveragePrecision(P, L, 2, 4, 2)).toBe(0.5);
+  });
+
+  it('rank last in average precision', () => {
+    // 0.8 (+), 0.2 (−), NaN (+), NaN (−): (1/1 + 2/3) / 2.
+    expect(averagePrecision([NaN, 0.2, NaN, 0.8], [1, 0, 0, 1])).toBeCloseTo(5 / 6, 15);
+    expect(averagePrecision([0.8, NaN, 0.2], [1, 1, 0])).toBeCloseTo(5 / 6, 15);
+  });
+});
+
 describe('gap and meanAveragePrecision', () => {
   it('match the hand-computed values', () => {
     // k = 2, the lists above pooled class by class:

@@ -10,7 +10,7 @@ import { toDevice } from '../../../src/lib/ml/data';
 import { predictionsCsv } from '../../../src/lib/ml/evaluate';
 import { buildModel } from '../../../src/lib/ml/models';
 import { epochOrder } from '../../../src/lib/ml/random';
-import { clipByNorm, newTrainingState, train } from '../../../src/lib/ml/trainer';
+import { clipByNorm, disposeTrainingState, newTrainingState, train } from '../../../src/lib/ml/trainer';
 import type { StepLog } from '../../../src/lib/shared/step-log';
 import { synthetic } from './synthetic';
 
@@ -80,6 +80,9 @@ describe('config validation', () => {
       baseLearningRate: 0.01,
       model: 'LogisticModel',
       labelLoss: 'CrossEntropyLoss',
+      numEpochs: 100,
+      maxSteps: null,
+      startNewModel: false,
     });
   });
   test('out-of-range settings are refused with a message per field', () => {
@@ -133,6 +136,40 @@ describe('training loop', () => {
     expect(outcome.reason).toBe('max-steps');
     expect(outcome.globalStep).toBe(7);
     expect(outcome.line).toMatch(/^Done training/);
+    split.dispose();
+  });
+
+  test('max_steps caps the global step, as in train.py: a model at step 16 continued with max steps 20 stops at 20', async () => {
+    const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, batchSize: 10, numEpochs: 10, maxSteps: null };
+    const split = toDevice(synthetic(50, 1));
+    const built = buildModel({ name: 'LogisticModel', inputShape: split.shape, numClasses: 4, seed: 0 });
+    const state = newTrainingState(built, cfg);
+    let left = 16;
+    await train(state, split, cfg, {
+      onLog: () => {},
+      between: async () => (left-- > 0 ? 'continue' : 'stop'),
+    });
+    expect(state.globalStep).toBe(16);
+    const steps: number[] = [];
+    const outcome = await train(
+      state,
+      split,
+      { ...cfg, maxSteps: 20 },
+      { onLog: () => {}, onProgress: (p) => steps.push(p.totalSteps), between: async () => 'continue' },
+    );
+    // On tfjs's cpu backend only the generic path can run, and the outcome says so.
+    expect(outcome).toMatchObject({ reason: 'max-steps', globalStep: 20, path: 'generic' });
+    // The progress bar's total is the 4 steps left, not 20.
+    expect(steps).toEqual([4, 4, 4, 4]);
+    // At or past the cap, Train runs no step.
+    const again = await train(
+      state,
+      split,
+      { ...cfg, maxSteps: 20 },
+      { onLog: () => {}, between: async () => 'continue' },
+    );
+    expect(again).toMatchObject({ reason: 'max-steps', globalStep: 20 });
+    disposeTrainingState(state);
     split.dispose();
   });
 });
