@@ -2,9 +2,12 @@
  * The training bench's cases, run where the app trains: in the browser's worker (bench/train.worker.ts) and in Node on
  * Dawn (bench/node/train.ts). Examples/second of one training epoch, LogisticModel on the bundled MNIST digits:
  * pagetrain's trainer on each backend the runtime has (webgpu with the fused kernels and with tfjs's generic ops,
- * webgl, wasm, cpu) and the presets on webgpu, next to tfjs's own `model.fit` on webgpu measured in the same run. Each
- * figure is the best of the timed epochs after one warm-up epoch (shader compilation, uploads); the GPU is drained
- * before the clock stops. The first (warm-up) epoch's time is printed too.
+ * webgl, wasm, cpu) and the presets on webgpu, next to tfjs's own `model.fit` on webgpu.
+ *
+ * Cases that share a backend are measured interleaved: each is set up and run once as a warm-up (shader compilation,
+ * uploads: its time is printed), then every round runs one timed epoch of each case, the order rotated from round to
+ * round, so load that comes and goes on a shared machine falls on all of them alike. The median round is the figure,
+ * the best beside it. The GPU is drained before each clock stops.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/ml/backend';
@@ -27,7 +30,8 @@ export interface BenchOptions {
   presetBatches: number[];
   /** Examples per preset epoch: convolutions on a software adapter run at tens of examples a second. */
   presetExamples: number;
-  timedEpochs: number;
+  /** Timed rounds after the warm-up; each round times one epoch of every case of a backend. */
+  rounds: number;
 }
 
 export const DEFAULT_BENCH: BenchOptions = {
@@ -35,36 +39,34 @@ export const DEFAULT_BENCH: BenchOptions = {
   presets: [],
   presetBatches: [512, 128],
   presetExamples: 512,
-  timedEpochs: 2,
+  rounds: 3,
 };
 
 export interface CaseResult {
   label: string;
+  /** Median over the rounds. */
   examplesPerSec: number;
+  best: number;
   /** Wall time of the warm-up epoch (pipelines compiled, data uploaded), ms. */
   firstEpochMs: number;
 }
 
-async function drain(t: tf.Tensor): Promise<void> {
-  await t.data();
+/** One case ready to run: an epoch as the clock sees it (GPU drained), and what to free after. */
+interface Runner {
+  epoch(): Promise<void>;
+  dispose(): void;
 }
 
-/** The best examples/second of `timed` runs of `epoch` after one warm-up run, and the warm-up's time. */
-async function bestEpoch(
-  examples: number,
-  timed: number,
-  epoch: () => Promise<void>,
-): Promise<{ examplesPerSec: number; firstEpochMs: number }> {
-  let best = 0;
-  let firstEpochMs = 0;
-  for (let i = 0; i <= timed; i++) {
-    const t0 = performance.now();
-    await epoch();
-    const ms = performance.now() - t0;
-    if (i === 0) firstEpochMs = ms;
-    else best = Math.max(best, (examples * 1000) / ms);
-  }
-  return { examplesPerSec: best, firstEpochMs };
+interface Case {
+  label: string;
+  /** The case whose figure is the 1.00× of this one's ratio (tfjs's model.fit on the same model and batch). */
+  baseline?: string;
+  examples: number;
+  setup(): Runner;
+}
+
+async function drain(t: tf.Tensor): Promise<void> {
+  await t.data();
 }
 
 async function startBackend(name: BackendName): Promise<void> {
@@ -84,15 +86,7 @@ function head(split: Split, n: number): Split {
   };
 }
 
-async function ours(
-  split: Split,
-  backend: BackendName,
-  path: TrainPath,
-  model: string,
-  batchSize: number,
-  timed: number,
-): Promise<{ examplesPerSec: number; firstEpochMs: number }> {
-  await startBackend(backend);
+function ours(split: Split, path: TrainPath, model: string, batchSize: number): Runner {
   const { schema } = split;
   const dim = schema.height * schema.width * schema.depth;
   const data = decodedToDevice(split, 10);
@@ -104,49 +98,88 @@ async function ours(
     config,
   );
   const hooks = { onLog: () => {}, between: async () => 'continue' as const };
-  try {
-    return await bestEpoch(split.count, timed, async () => {
+  return {
+    async epoch() {
       await train(state, data, config, hooks, { path, packed: packed ? () => packed : undefined });
       await drain(state.fused ? state.fused.params : state.built.model.trainableWeights[0].read());
-    });
-  } finally {
-    disposeTrainingState(state);
-    packed?.dispose();
-    data.dispose();
-  }
+    },
+    dispose() {
+      disposeTrainingState(state);
+      packed?.dispose();
+      data.dispose();
+    },
+  };
 }
 
-async function modelFit(
-  split: Split,
-  model: string,
-  batchSize: number,
-  timed: number,
-): Promise<{ examplesPerSec: number; firstEpochMs: number }> {
-  await startBackend('webgpu');
+function modelFit(split: Split, model: string, batchSize: number): Runner {
   const data = decodedToDevice(split, 10);
   const definition = presetDefinition(model) ?? undefined;
   const built = buildModel({ name: model, inputShape: data.shape, numClasses: 10, seed: 0, definition });
   built.model.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-8), loss: 'categoricalCrossentropy' });
   const x = data.x.reshape([-1, ...data.shape]);
-  try {
-    return await bestEpoch(split.count, timed, async () => {
+  return {
+    async epoch() {
       await built.model.fit(x, data.y!, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
       await drain(built.model.trainableWeights[0].read());
-    });
+    },
+    dispose() {
+      x.dispose();
+      built.model.dispose();
+      data.dispose();
+    },
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Warm-up, then `rounds` interleaved rounds of the cases (one backend, already started). */
+async function measure(cases: Case[], rounds: number): Promise<CaseResult[]> {
+  const runners = cases.map((c) => c.setup());
+  try {
+    const first: number[] = [];
+    for (const r of runners) {
+      const t0 = performance.now();
+      await r.epoch();
+      first.push(performance.now() - t0);
+    }
+    const rates: number[][] = cases.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < cases.length; k++) {
+        const i = (k + round) % cases.length;
+        const t0 = performance.now();
+        await runners[i].epoch();
+        rates[i].push((cases[i].examples * 1000) / (performance.now() - t0));
+      }
+    }
+    return cases.map((c, i) => ({
+      label: c.label,
+      examplesPerSec: median(rates[i]),
+      best: Math.max(...rates[i]),
+      firstEpochMs: first[i],
+    }));
   } finally {
-    x.dispose();
-    built.model.dispose();
-    data.dispose();
+    for (const r of runners) r.dispose();
   }
 }
 
-const row = (label: string, eps: number, baseline: number, firstMs: number): string =>
-  `${label.padEnd(40)} ${eps.toFixed(0).padStart(8)} examples/s ${(eps / baseline).toFixed(2).padStart(6)}×` +
-  `   first epoch ${(firstMs / 1000).toFixed(2)} s`;
+function row(r: CaseResult, baseline: CaseResult | undefined): string {
+  const ratio = baseline
+    ? `${(r.examplesPerSec / baseline.examplesPerSec).toFixed(2).padStart(6)}×`
+    : '       ';
+  return (
+    `${r.label.padEnd(40)} ${r.examplesPerSec.toFixed(0).padStart(8)} examples/s ${ratio}` +
+    `   best ${r.best.toFixed(0)}, first epoch ${(r.firstEpochMs / 1000).toFixed(2)} s`
+  );
+}
+
+const MODEL_FIT = 'baseline  tfjs model.fit webgpu';
 
 /**
- * Runs every case, printing a line each through `say` as it finishes; returns the figures. A case whose backend cannot
- * start here is printed as unavailable and left out.
+ * Runs every case, printing a line each through `say` as its backend finishes; returns the figures. A backend that
+ * cannot start here is printed as unavailable and left out.
  */
 export async function runTrainBench(
   split: Split,
@@ -154,42 +187,83 @@ export async function runTrainBench(
   options: BenchOptions = DEFAULT_BENCH,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  const timed = options.timedEpochs;
-  say(`LogisticModel, ${split.count} examples, batch 512, best of ${timed} epochs after 1 warm-up`);
-  const base = await modelFit(split, 'LogisticModel', 512, timed);
-  const baseLabel = 'baseline  tfjs model.fit webgpu';
-  results.push({ label: baseLabel, ...base });
-  say(row(baseLabel, base.examplesPerSec, base.examplesPerSec, base.firstEpochMs));
-  const runs: [string, BackendName, TrainPath][] = [
-    ['pagetrain webgpu fused kernels', 'webgpu', 'fused'],
-    ['pagetrain webgpu generic ops', 'webgpu', 'generic'],
-    ['pagetrain webgl', 'webgl', 'generic'],
-    ['pagetrain wasm (SIMD, 1 thread)', 'wasm', 'generic'],
-    ['pagetrain cpu', 'cpu', 'generic'],
+  const find = (label?: string) => results.find((r) => r.label === label);
+  const { rounds } = options;
+  say(
+    `LogisticModel, ${split.count} examples, batch 512: median of ${rounds} interleaved rounds after 1 warm-up ` +
+      `(ratio against tfjs model.fit on webgpu)`,
+  );
+  const logistic =
+    (path: TrainPath): Case['setup'] =>
+    () =>
+      ours(split, path, 'LogisticModel', 512);
+  const groups: [BackendName, Case[]][] = [
+    [
+      'webgpu',
+      [
+        { label: MODEL_FIT, examples: split.count, setup: () => modelFit(split, 'LogisticModel', 512) },
+        {
+          label: 'pagetrain webgpu fused kernels',
+          baseline: MODEL_FIT,
+          examples: split.count,
+          setup: logistic('fused'),
+        },
+        {
+          label: 'pagetrain webgpu generic ops',
+          baseline: MODEL_FIT,
+          examples: split.count,
+          setup: logistic('generic'),
+        },
+      ],
+    ],
+    [
+      'webgl',
+      [{ label: 'pagetrain webgl', baseline: MODEL_FIT, examples: split.count, setup: logistic('generic') }],
+    ],
+    [
+      'wasm',
+      [
+        {
+          label: 'pagetrain wasm (SIMD, 1 thread)',
+          baseline: MODEL_FIT,
+          examples: split.count,
+          setup: logistic('generic'),
+        },
+      ],
+    ],
+    [
+      'cpu',
+      [{ label: 'pagetrain cpu', baseline: MODEL_FIT, examples: split.count, setup: logistic('generic') }],
+    ],
   ];
-  for (const [label, backend, path] of runs) {
+  for (const [backend, cases] of groups) {
     if (!options.backends.includes(backend)) continue;
     try {
-      const r = await ours(split, backend, path, 'LogisticModel', 512, timed);
-      results.push({ label, ...r });
-      say(row(label, r.examplesPerSec, base.examplesPerSec, r.firstEpochMs));
+      await startBackend(backend);
+      results.push(...(await measure(cases, rounds)));
+      for (const c of cases) say(row(find(c.label)!, find(c.baseline ?? c.label)));
     } catch (err) {
-      say(`${label.padEnd(40)} unavailable: ${(err as Error).message}`);
+      for (const c of cases) say(`${c.label.padEnd(40)} unavailable: ${(err as Error).message}`);
     }
   }
   if (options.presets.length && options.backends.includes('webgpu')) {
     const small = head(split, options.presetExamples);
-    say(`presets on webgpu, ${small.count} examples, best of ${timed} epochs after 1 warm-up`);
+    say(`presets on webgpu, ${small.count} examples: median of ${rounds} interleaved rounds after 1 warm-up`);
+    await startBackend('webgpu');
     for (const model of options.presets) {
       for (const batch of options.presetBatches) {
-        const fit = await modelFit(small, model, batch, timed);
-        const fitLabel = `${model} batch ${batch} tfjs model.fit`;
-        results.push({ label: fitLabel, ...fit });
-        say(row(fitLabel, fit.examplesPerSec, fit.examplesPerSec, fit.firstEpochMs));
-        const r = await ours(small, 'webgpu', 'generic', model, batch, timed);
-        const label = `${model} batch ${batch} pagetrain`;
-        results.push({ label, ...r });
-        say(row(label, r.examplesPerSec, fit.examplesPerSec, r.firstEpochMs));
+        const fit = `${model} batch ${batch} tfjs model.fit`;
+        const cases: Case[] = [
+          { label: fit, examples: small.count, setup: () => modelFit(small, model, batch) },
+          {
+            label: `${model} batch ${batch} pagetrain`,
+            baseline: fit,
+            examples: small.count,
+            setup: () => ours(small, 'generic', model, batch),
+          },
+        ];
+        results.push(...(await measure(cases, rounds)));
+        for (const c of cases) say(row(find(c.label)!, find(c.baseline ?? c.label)));
       }
     }
   }

@@ -4,7 +4,7 @@
  * bundled with tfjs, Dawn's binary, a Vulkan loader and the sample) by `npm run bench:node-bundle`; see bench/README.md.
  *
  *   node bench-node/train.mjs [--presets MLPModel,LeNetModel,ConvNetModel] [--examples N] [--data FILE]
- *                             [--timed N] [--swiftshader]
+ *                             [--rounds N] [--swiftshader]
  */
 import './dawn'; // first: WebGPU on globalThis before tfjs-backend-webgpu registers
 import '../../src/lib/i18n-catalog';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
     presets: { type: 'string', default: '' },
     examples: { type: 'string', default: String(DEFAULT_BENCH.presetExamples) },
     data: { type: 'string' },
-    timed: { type: 'string', default: String(DEFAULT_BENCH.timedEpochs) },
+    rounds: { type: 'string', default: String(DEFAULT_BENCH.rounds) },
     swiftshader: { type: 'boolean', default: false },
   },
 });
@@ -45,7 +45,7 @@ await runTrainBench(split, (line) => console.log(line), {
   presets: values.presets.split(',').filter(Boolean),
   presetBatches: DEFAULT_BENCH.presetBatches,
   presetExamples: Number(values.examples),
-  timedEpochs: Number(values.timed),
+  rounds: Number(values.rounds),
 });
 // Dawn keeps the event loop alive.
 process.exit(0);
