@@ -4,14 +4,64 @@ import svelte from 'eslint-plugin-svelte';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
-const noTfjs = {
-  patterns: [
-    {
-      group: ['@tensorflow/*'],
-      message: 'tfjs lives in the worker (src/lib/ml, src/lib/worker): the main bundle must not import it.',
-    },
-  ],
+// Folder rules: what each layer may import (see STYLE.md, "Layout shows where code runs"). One
+// `@typescript-eslint/no-restricted-imports` entry per folder, built from the groups below: ESLint does not merge a
+// rule's options across config objects, the last one matching a file wins.
+const TFJS = {
+  group: ['@tensorflow/*'],
+  message: 'tfjs lives in the worker (src/lib/ml, src/lib/worker): the main bundle must not import it.',
 };
+const SVELTE = { group: ['svelte', 'svelte/*', '*.svelte'], message: 'Below the page, no Svelte.' };
+/** The page's words; below the page, errors carry codes and data (src/lib/shared/errors.ts). */
+const WORDS = {
+  group: ['**/i18n-text', '**/i18n-catalog', '**/paraglide/**'],
+  message: 'Below the page no words: throw a PagetrainError with a code and data (src/lib/shared/errors.ts).',
+};
+const PAGE = {
+  group: ['**/ui/**', '**/state/**', '**/App.svelte'],
+  message: 'The page imports the layers below it, never the other way round.',
+};
+/** @typedef {{ group: string[], message: string, allowTypeImports?: boolean }} Pattern */
+
+/** @param {string} folder @param {string} message @returns {Pattern} */
+const MODULE = (folder, message) => ({
+  group: [`**/lib/${folder}`, `**/lib/${folder}/**`, `../${folder}/**`],
+  message,
+});
+const ML = MODULE('ml', 'The page never imports ml/: ask the worker (worker/client) or use src/lib/shared/.');
+const STORE = MODULE(
+  'store',
+  'The page never imports store/ internals: ask the worker, or use src/lib/shared/.',
+);
+/** The page talks to the worker through worker/client and the types of its API (`import type`). */
+const WORKER = {
+  group: ['**/worker/*', '!**/worker/client'],
+  allowTypeImports: true,
+  message: 'The page reaches the worker through worker/client (and `import type` of its API) only.',
+};
+/** ui/ imports state/ and shared/ (and the words: paraglide, i18n-text); everything else goes through state/. */
+/** @param {...string} allowed @returns {Pattern} */
+const BELOW_STATE = (...allowed) => ({
+  group: ['tfrecord', 'model-spec', 'draw', 'ml', 'store', 'worker']
+    .filter((f) => !allowed.includes(f))
+    .flatMap((f) => [`**/lib/${f}`, `**/lib/${f}/**`]),
+  message: 'ui/ imports state/ and shared/ only (and paraglide, i18n-text).',
+});
+/** @param {...Pattern} patterns @returns {import('eslint').Linter.RulesRecord} */
+const restrict = (...patterns) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
+/** Pure layers run in the worker, the page and Node alike: no DOM. */
+const NO_DOM = [
+  'document',
+  'window',
+  'localStorage',
+  'sessionStorage',
+  'indexedDB',
+  'HTMLElement',
+  'HTMLCanvasElement',
+  'OffscreenCanvas',
+  'createImageBitmap',
+  'Image',
+].map((name) => ({ name, message: 'tfrecord/, model-spec/ and shared/ are pure TypeScript: no DOM.' }));
 
 export default ts.config(
   { ignores: ['dist/', 'node_modules/', 'public/sample/', 'test/fixtures/', 'src/paraglide/'] },
@@ -44,38 +94,60 @@ export default ts.config(
       ],
     },
   },
-  // Keep tfjs out of the main thread (ui/, state/, store/) and Svelte out of the worker side (tfrecord/, ml/).
+  // The page: ui/ (and App.svelte, main.ts) imports state/ and shared/; no tfjs.
   {
-    files: ['src/ui/**', 'src/lib/state/**', 'src/lib/store/**', 'src/App.svelte', 'src/main.ts'],
-    rules: { 'no-restricted-imports': ['error', noTfjs] },
+    files: ['src/ui/**', 'src/App.svelte', 'src/main.ts'],
+    rules: restrict(TFJS, BELOW_STATE()),
+  },
+  // Exceptions that page-state removes (#14): ui/ files that still reach below state/.
+  {
+    files: [
+      'src/ui/LayerItem.svelte',
+      'src/ui/LayerTable.svelte',
+      'src/ui/ModelEditor.svelte',
+      'src/ui/ModelPanel.svelte',
+    ],
+    rules: restrict(TFJS, BELOW_STATE('model-spec')),
+  },
+  { files: ['src/ui/DrawingPad.svelte'], rules: restrict(TFJS, BELOW_STATE('draw')) },
+  // The page's state: no tfjs, no ml/, no store/ internals, the worker only through its client.
+  {
+    files: ['src/lib/state/**'],
+    rules: restrict(TFJS, ML, STORE, WORKER),
+  },
+  // Exceptions that page-state removes (#14): state/ files that still import store/ (db, download, models).
+  {
+    files: [
+      'src/lib/state/app.svelte.ts',
+      'src/lib/state/models.svelte.ts',
+      'src/lib/state/persist.svelte.ts',
+    ],
+    rules: restrict(TFJS, ML, WORKER),
+  },
+  // The rest of the main thread's modules: no tfjs.
+  {
+    files: ['src/lib/store/**', 'src/lib/draw/**', 'src/lib/*.ts'],
+    rules: restrict(TFJS, PAGE),
+  },
+  // tfjs lives here; no Svelte, no page, no words.
+  {
+    files: ['src/lib/ml/**'],
+    rules: restrict(SVELTE, PAGE, WORDS),
+  },
+  { files: ['src/lib/worker/**'], rules: restrict(SVELTE, PAGE) },
+  // Pure layers: no tfjs, no Svelte, no DOM, no page, no words (shared/ may name the catalog's keys as a type).
+  {
+    files: ['src/lib/tfrecord/**', 'src/lib/model-spec/**'],
+    rules: { ...restrict(TFJS, SVELTE, PAGE, WORDS), 'no-restricted-globals': ['error', ...NO_DOM] },
   },
   {
-    files: ['src/lib/tfrecord/**', 'src/lib/ml/**'],
+    files: ['src/lib/shared/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['svelte', 'svelte/*', '*.svelte'], message: 'tfrecord/ and ml/ stay free of Svelte.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/lib/tfrecord/**', 'src/lib/models/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@tensorflow/*', 'svelte', 'svelte/*'],
-              message: 'tfrecord/ and models/ are pure TypeScript: no tfjs, no Svelte.',
-            },
-          ],
-        },
-      ],
+      ...restrict(TFJS, SVELTE, PAGE, MODULE('worker', 'shared/ is below the worker.'), ML, STORE, {
+        ...WORDS,
+        allowTypeImports: true,
+      }),
+      'no-restricted-globals': ['error', ...NO_DOM],
     },
   },
 );

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openApp, setWorkerDebug, waitForStatus, type Session } from './harness';
 import { train } from './steps';
-import { megabytes } from '../../src/lib/tfrecord/estimate';
+import { megabytes } from '../../src/lib/shared/format';
 
 const MB = 1024 * 1024;
 /** Bytes a loaded MNIST record takes: 784 pixels at 1 byte, and a 4-byte label. */

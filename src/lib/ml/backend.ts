@@ -10,7 +10,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 
-import { english, isUserText, joinTexts, text, TextError, type UserText } from '../i18n-text';
+import { isUserText, joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import type { BackendInfo, BackendName } from '../shared/worker-types';
 
 /**
@@ -32,12 +32,6 @@ export function cannotTrainOnText(backend: BackendName, model: tf.LayersModel): 
   if (backend !== 'wasm') return null;
   const conv = model.layers.find((l) => /^(Conv|SeparableConv|DepthwiseConv)/.test(l.getClassName()));
   return conv ? text('backend_wasm_no_conv', { model: model.name, layer: conv.name }) : null;
-}
-
-/** cannotTrainOnText in English. */
-export function cannotTrainOn(backend: BackendName, model: tf.LayersModel): string | null {
-  const t = cannotTrainOnText(backend, model);
-  return t && english(t);
 }
 
 async function probeWebGPU(): Promise<{ adapter: string; software: boolean } | UserText> {
@@ -90,5 +84,5 @@ export async function initBackend(preferred: BackendName = 'webgpu'): Promise<Ba
       reasons.push(text('backend_failed', { name, error: (e as Error).message }));
     }
   }
-  throw new TextError('BackendError', text('backend_none_started', { reasons: joinTexts(reasons) }));
+  throw new PagetrainError('BackendError', text('backend_none_started', { reasons: joinTexts(reasons) }));
 }

@@ -4,8 +4,8 @@
  * Conv2D). Checked with tf.getKernel before training starts, so the user hears it up front.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedModel } from '../models/spec';
-import { english, joinTexts, text, type UserText } from '../i18n-text';
+import type { ResolvedModel } from '../model-spec/resolve';
+import { joinTexts, text, type UserText } from '../shared/errors';
 
 /**
  * Kernels a training step of each layer runs (forward and backward), as tf.profile lists them for tfjs 4.22 on the
@@ -72,14 +72,4 @@ export function missingKernelsText(
     model: model.name,
     list,
   });
-}
-
-/** missingKernelsText in English. */
-export function missingKernelsMessage(
-  model: ResolvedModel,
-  backend: string,
-  has?: (kernel: string) => boolean,
-): string | null {
-  const t = missingKernelsText(model, backend, has);
-  return t && english(t);
 }

@@ -8,6 +8,7 @@ import type { LossName } from '../shared/settings';
 import { LOSSES } from './losses';
 import type { EvalResult } from '../shared/worker-types';
 import { EvaluationMetrics, confusionMatrix, oneHot, perClassPrecisionRecall } from './metrics';
+import { PagetrainError, text } from '../shared/errors';
 
 /** An evaluation with the model's outputs kept (n × numClasses), for looking at individual examples. */
 export interface EvalRun {
@@ -33,8 +34,7 @@ export async function evaluate(
   topK = 2,
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvalRun> {
-  if (!split.y || !split.labels)
-    throw Object.assign(new Error('evaluate: the validation data has no labels'), { name: 'DataError' });
+  if (!split.y || !split.labels) throw new PagetrainError('DataError', text('eval_no_labels'));
   const C = split.numClasses;
   const [h, w, d] = split.shape;
   const metrics = new EvaluationMetrics(C, topK);

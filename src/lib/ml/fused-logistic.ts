@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { LossName } from '../shared/settings';
+import { PagetrainError, text } from '../shared/errors';
 
 /** The subset of tfjs-backend-webgpu's WebGPUProgram that a custom program fills in. */
 interface Program {
@@ -399,9 +400,7 @@ export class FusedLogistic {
     const error = await device.popErrorScope();
     if (error) {
       out?.dispose();
-      throw Object.assign(new Error(`fused kernels: WebGPU rejected a kernel: ${error.message}`), {
-        name: 'FusedKernelError',
-      });
+      throw new PagetrainError('FusedKernelError', text('fused_kernel_rejected', { error: error.message }));
     }
     if (thrown) throw thrown;
     return out!;

@@ -4,16 +4,11 @@
  * weights_regularizer=l2_regularizer(1e-8)); slim's default initialisers are Glorot-uniform weights and zero biases.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LOGISTIC_MODEL } from '../models/presets';
-import {
-  formatShape,
-  resolveModel,
-  type ModelDefinition,
-  type ResolvedLayer,
-  type Size2,
-} from '../models/spec';
+import { LOGISTIC_MODEL } from '../model-spec/presets';
+import { formatShape, resolveModel, type ResolvedLayer } from '../model-spec/resolve';
+import type { ModelDefinition, Size2 } from '../model-spec/format';
 import { deriveSeed } from './random';
-import { english } from '../i18n-text';
+import { joinTexts, PagetrainError, text } from '../shared/errors';
 
 export interface ModelSpec {
   /** The name shown in `Model`, as --model took it. */
@@ -52,10 +47,6 @@ function logisticModel(spec: ModelSpec): BuiltModel {
 
 /** The L2 scale slim's default gives every kernel (weights_regularizer=l2_regularizer(1e-8)); biases are not. */
 export const KERNEL_L2 = 1e-8;
-
-function modelError(message: string): Error {
-  return Object.assign(new Error(message), { name: 'ModelError' });
-}
 
 /** One tfjs layer for a resolved layer; Dense and Conv2D kernels are seeded per position, biases start at zero. */
 function makeLayer(
@@ -129,7 +120,10 @@ function makeLayer(
 export function buildFromDefinition(spec: ModelSpec, def: ModelDefinition): BuiltModel {
   const resolved = resolveModel(def, spec.inputShape, spec.numClasses);
   if (!resolved.ok)
-    throw modelError(`model "${def.name}" cannot be built: ${resolved.errors.map(english).join(' ')}`);
+    throw new PagetrainError(
+      'ModelError',
+      text('model_build_failed', { name: def.name, errors: joinTexts(resolved.errors) }),
+    );
   const model = tf.sequential({ name: def.name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model' });
   const kernels: tf.LayerVariable[] = [];
   resolved.layers.forEach((l, i) => {
@@ -139,8 +133,13 @@ export function buildFromDefinition(spec: ModelSpec, def: ModelDefinition): Buil
   });
   const out = model.outputs[0].shape.slice(1) as number[];
   if (formatShape(out) !== formatShape(resolved.layers.at(-1)!.outputShape))
-    throw modelError(
-      `model "${def.name}": tfjs built output ${formatShape(out)}, expected ${formatShape(resolved.layers.at(-1)!.outputShape)}`,
+    throw new PagetrainError(
+      'ModelError',
+      text('model_built_output_mismatch', {
+        name: def.name,
+        built: formatShape(out),
+        expected: formatShape(resolved.layers.at(-1)!.outputShape),
+      }),
     );
   return { spec, model, regularized: [{ weights: kernels, l2: KERNEL_L2 }] };
 }
@@ -149,8 +148,11 @@ export function buildModel(spec: ModelSpec): BuiltModel {
   if (spec.name === LOGISTIC_MODEL && !spec.definition) return logisticModel(spec);
   if (spec.definition) {
     if (spec.definition.name !== spec.name)
-      throw modelError(`model: the definition is for "${spec.definition.name}", not "${spec.name}"`);
+      throw new PagetrainError(
+        'ModelError',
+        text('model_definition_mismatch', { definition: spec.definition.name, name: spec.name }),
+      );
     return buildFromDefinition(spec, spec.definition);
   }
-  throw modelError(`model: unknown model "${spec.name}" (no definition was given for it)`);
+  throw new PagetrainError('ModelError', text('model_unknown', { name: spec.name }));
 }

@@ -92,7 +92,7 @@ export async function captureState(state: TrainingState): Promise<StateSnapshot>
   return {
     step: state.globalStep,
     epoch: state.epoch,
-    epochExamples: state.epochOffset,
+    epochExamples: state.epochExamples,
     model,
     optimizer,
     regularized: regularizedIndices(state.built),
@@ -175,7 +175,7 @@ export async function restoreState(
     }
     state.globalStep = snap.step ?? 0;
     state.epoch = snap.epoch ?? 0;
-    state.epochOffset = snap.epochExamples ?? 0;
+    state.epochExamples = snap.epochExamples ?? 0;
   }
   return state;
 }

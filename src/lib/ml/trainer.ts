@@ -20,6 +20,7 @@ import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
 import { FusedLogistic, type PackedSplit } from './fused-logistic';
+import { PagetrainError, text } from '../shared/errors';
 
 export interface TrainHooks {
   onLog(log: StepLog): void;
@@ -40,14 +41,14 @@ export interface TrainingState {
   globalStep: number;
   epoch: number;
   /** Examples of the current epoch already trained on: a run stopped mid-epoch resumes there, same order. */
-  epochOffset: number;
+  epochExamples: number;
   fused: FusedLogistic | null;
 }
 
 export function newTrainingState(built: BuiltModel, config: TrainConfig): TrainingState {
   // TensorFlow's AdamOptimizer defaults: beta1 0.9, beta2 0.999, epsilon 1e-8 (tfjs would pick 1e-7).
   const optimizer = tf.train.adam(config.baseLearningRate, 0.9, 0.999, 1e-8);
-  return { built, optimizer, globalStep: 0, epoch: 0, epochOffset: 0, fused: null };
+  return { built, optimizer, globalStep: 0, epoch: 0, epochExamples: 0, fused: null };
 }
 
 export function disposeTrainingState(state: TrainingState): void {
@@ -161,14 +162,11 @@ export async function train(
   hooks: TrainHooks,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  if (!data.y || !data.labels)
-    throw Object.assign(new Error('train: the training data has no labels'), { name: 'DataError' });
+  if (!data.y || !data.labels) throw new PagetrainError('DataError', text('train_no_labels'));
   const path = options.path ?? 'auto';
   const useFused = path !== 'generic' && fusedApplies(state) && !!options.packed;
   if (path === 'fused' && !useFused)
-    throw Object.assign(new Error('train: the fused kernels need LogisticModel on the webgpu backend'), {
-      name: 'ConfigError',
-    });
+    throw new PagetrainError('ConfigError', text('train_fused_not_applicable'));
   if (useFused && !state.fused) state.fused = await enterFused(state);
   if (!useFused && state.fused) await leaveFused(state);
   const packed = useFused ? options.packed!() : null;
@@ -293,7 +291,7 @@ export async function train(
         orderTensor = tf.tensor1d(order, 'int32');
       }
       // A run stopped mid-epoch left its place; a change of batch size keeps the place in examples.
-      for (let start = Math.min(state.epochOffset, data.count); start < data.count; start += bs) {
+      for (let start = Math.min(state.epochExamples, data.count); start < data.count; start += bs) {
         if ((await hooks.between()) === 'stop') return finish('stopped');
         if (runSteps >= totalSteps) return finish('max-steps');
 
@@ -308,7 +306,7 @@ export async function train(
           ? await fusedStep(start, n, learningRate, wantLog)
           : genericStep(batch, wantLog);
         state.globalStep = step;
-        state.epochOffset = start + n;
+        state.epochExamples = start + n;
         runSteps++;
         examplesSinceSync += n;
         hooks.onProgress?.({ step, epoch: state.epoch, totalSteps, runSteps });
@@ -340,7 +338,7 @@ export async function train(
         }
       }
       state.epoch++;
-      state.epochOffset = 0;
+      state.epochExamples = 0;
       const mem = tf.memory() as tf.MemoryInfo & {
         numBytesInGPU?: number;
         numBytesAllocatedInGPU?: number;

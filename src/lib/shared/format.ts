@@ -1,6 +1,9 @@
-/** Numbers for people: one way to write a size in bytes (SI units, as browsers' storage figures use). */
+/**
+ * Sizes in bytes for people, in one module: what is stored (IndexedDB, the browser's quota) in SI units as browsers
+ * show storage, and memory (the data budget, GPU buffers) in mebibytes, as the budget and `pagetrainDebug` are set.
+ */
 
-/** A plain-language storage figure: 1.2 MB, 340 kB. */
+/** A plain-language storage figure, SI units: 1.2 MB, 340 kB. */
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
@@ -11,4 +14,10 @@ export function formatBytes(n: number): string {
     u++;
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+/** Memory in mebibytes as the messages show them (they say "MB"): "6.3", "1,024". */
+export function megabytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return mb < 10 ? mb.toFixed(1) : Math.round(mb).toLocaleString('en-US');
 }

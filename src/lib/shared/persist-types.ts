@@ -1,5 +1,5 @@
 /** Types of the persistence part of the worker contract; safe for the page to import (no tfjs). */
-import type { UserText } from '../i18n-text';
+import type { UserText } from './errors';
 import type { TrainConfig } from './settings';
 import type { CheckpointMeta, RunRecord } from './snapshot-types';
 

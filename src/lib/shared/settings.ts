@@ -2,7 +2,7 @@
  * Training settings, named after train.py's flags (in comments) with the starter code's defaults.
  * One flat object, like nanoGPT's config: every field is a setting the user can change on the page.
  */
-import { english, text, type UserText } from '../i18n-text';
+import { text, type UserText } from './errors';
 
 /** The label losses of the starter code's losses.py. */
 export type LossName = 'CrossEntropyLoss' | 'SoftmaxLoss' | 'HingeLoss';
@@ -71,7 +71,7 @@ export function learningRateAt(config: TrainConfig, globalStep: number): number 
 }
 
 /** The problems with a config as catalog texts (worded on the page in its language), one per field; empty when it can start a run. */
-export function validateConfigText(config: TrainConfig): Partial<Record<keyof TrainConfig, UserText>> {
+export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainConfig, UserText>> {
   const problems: Partial<Record<keyof TrainConfig, UserText>> = {};
   const intIn = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
   if (!intIn(config.batchSize, 1, 65536)) problems.batchSize = text('problem_batch_size');
@@ -100,13 +100,8 @@ export function validateConfigText(config: TrainConfig): Partial<Record<keyof Tr
   return problems;
 }
 
-/** validateConfigText in English (logs, tests). */
-export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainConfig, string>> {
-  return Object.fromEntries(Object.entries(validateConfigText(config)).map(([f, t]) => [f, english(t)]));
-}
-
 /** The label losses of the starter code's losses.py, in the order the page lists them. */
 export const LOSS_NAMES: readonly LossName[] = ['CrossEntropyLoss', 'SoftmaxLoss', 'HingeLoss'];
 
 /** The preset models the page offers (names as --model took them); custom models come after them. */
-export { PRESET_NAMES as MODEL_NAMES } from '../models/presets';
+export { PRESET_NAMES as MODEL_NAMES } from '../model-spec/presets';

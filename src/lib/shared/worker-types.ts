@@ -3,7 +3,7 @@
  * tfjs (type imports are erased).
  */
 import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
-import type { UserText } from '../i18n-text';
+import type { UserText } from './errors';
 import type { StepLog } from './step-log';
 
 /** The reader's schema types, as the page shows and edits them. */

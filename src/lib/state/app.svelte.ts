@@ -2,14 +2,15 @@
  * The page's state: one small reactive class over the worker. Components read it and call its methods; errors from
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
-import { DEFAULT_TRAIN_CONFIG, validateConfigText, type TrainConfig } from '../shared/settings';
+import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../shared/settings';
 import { downloadText } from '../store/download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingMonitor } from './training.svelte';
 import { m } from '../../paraglide/messages.js';
-import { renderText, shownError, type UserText } from '../i18n-text';
+import { renderText, shownError } from '../i18n-text';
+import type { UserText } from '../shared/errors';
 import type { FlowJob } from './flow.svelte';
 import type {
   BackendInfo,
@@ -105,7 +106,7 @@ export class AppState {
         : Promise.resolve(null),
   );
 
-  configProblems = $derived(localizedProblems(validateConfigText(this.config)));
+  configProblems = $derived(localizedProblems(validateConfig(this.config)));
   canTrain = $derived(
     !!this.splits.train?.hasLabels &&
       this.phase === 'idle' &&

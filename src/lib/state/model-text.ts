@@ -3,7 +3,7 @@
  * English descriptions for the definitions it writes (exported files), the page shows the catalog's.
  */
 import { m } from '../../paraglide/messages.js';
-import { CONVNET_MODEL, LENET_MODEL, LOGISTIC_MODEL, MLP_MODEL } from '../models/presets';
+import { CONVNET_MODEL, LENET_MODEL, LOGISTIC_MODEL, MLP_MODEL } from '../model-spec/presets';
 
 const PRESET_DESCRIPTIONS: Record<string, () => string> = {
   [LOGISTIC_MODEL]: m.preset_logistic,

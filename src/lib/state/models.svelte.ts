@@ -11,23 +11,21 @@ import {
   logisticDefinition,
   parseHiddenSizes,
   presetDefinition,
-} from '../models/presets';
+} from '../model-spec/presets';
 import {
   definition,
-  nameProblemText,
   newLayer,
-  parseDefinition,
-  resolveModel,
-  stringifyDefinition,
   type LayerClass,
   type LayerSpec,
   type ModelDefinition,
-  type ResolvedModel,
-} from '../models/spec';
+} from '../model-spec/format';
+import { nameProblem, parseDefinition, stringifyDefinition } from '../model-spec/json';
+import { resolveModel, type ResolvedModel } from '../model-spec/resolve';
 import { downloadText } from '../store/download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
-import { joinTexts, shownError, text, type UserText } from '../i18n-text';
+import { shownError } from '../i18n-text';
+import { joinTexts, text, type UserText } from '../shared/errors';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
 export interface ModelData {
@@ -94,7 +92,7 @@ export class ModelLibrary {
   }
 
   #nameProblem(name: string): UserText | null {
-    const p = nameProblemText(name);
+    const p = nameProblem(name);
     if (p) return p;
     if (isPreset(name)) return text('name_is_preset', { name });
     return null;

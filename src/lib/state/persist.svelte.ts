@@ -11,7 +11,7 @@ import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, RunRecord } from '../shared/snapshot-types';
 import type { PersistPolicy } from '../shared/persist-types';
 import { withLine } from '../shared/step-log';
-import type { UserText } from '../i18n-text';
+import type { UserText } from '../shared/errors';
 import type { AppState } from './app.svelte';
 import { m } from '../../paraglide/messages.js';
 

@@ -9,8 +9,8 @@
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Listing } from '../shared/persist-types';
-import type { ModelDefinition } from '../models/spec';
-import { text, TextError, type UserText } from '../i18n-text';
+import type { ModelDefinition } from '../model-spec/format';
+import { text, PagetrainError, type UserText } from '../shared/errors';
 import {
   checkpointMeta,
   checkpointsToDrop,
@@ -70,7 +70,7 @@ interface PagetrainDB extends DBSchema {
 
 export type Db = IDBPDatabase<PagetrainDB>;
 
-export class StoreError extends TextError {
+export class StoreError extends PagetrainError {
   constructor(name: 'QuotaExceededError' | 'StoreError' | 'NotFoundError', t: UserText) {
     super(name, t);
   }

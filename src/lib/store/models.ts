@@ -5,8 +5,9 @@
  */
 import { CLOSED_FOR_UPGRADE, DB_NAME, openStore, type Db, type StoreEvents } from './db';
 export { legacyModelsPending } from './db';
-import { parseDefinition, stringifyDefinition, type ModelDefinition } from '../models/spec';
-import { TextError } from '../i18n-text';
+import { parseDefinition, stringifyDefinition } from '../model-spec/json';
+import type { ModelDefinition } from '../model-spec/format';
+import { PagetrainError } from '../shared/errors';
 
 const RECORD_VERSION = 1;
 
@@ -24,7 +25,7 @@ export function watchConnection(events: StoreEvents): void {
 }
 
 function open(): Promise<Db> {
-  if (closed) return Promise.reject(new TextError('StorageError', CLOSED_FOR_UPGRADE));
+  if (closed) return Promise.reject(new PagetrainError('StorageError', CLOSED_FOR_UPGRADE));
   db ??= openStore(
     DB_NAME,
     {

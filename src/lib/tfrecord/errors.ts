@@ -1,12 +1,11 @@
 /**
- * The one error type of the TFRecord reader. Lower layers throw it with a precise code; the UI turns the code into
- * plain words and keeps the message (format, fault, file, record, byte offset) for the console.
- *
- * Comlink carries only `name`, `message` and `stack` across the worker boundary, so the kind lives in `name` and the
- * message is complete on its own.
+ * The TFRecord reader's faults: the one error type of the lower layers (../shared/errors.ts) with a precise code
+ * (`data-crc`) and where it happened (file, record index, byte offset). The page words it from the code's text and
+ * the place (`readerText`); the English message reads
+ * `tfrecord: data CRC mismatch in train-00001.tfrecords, record 17 at byte 40960`.
  */
 
-import { english, text, type UserText } from '../i18n-text';
+import { PagetrainError, text, type ErrorData, type TextParam, type UserText } from '../shared/errors';
 
 export type TFRecordErrorCode =
   /** The file has 0 bytes (or 0 bytes after gzip decompression). */
@@ -40,20 +39,18 @@ export type TFRecordErrorCode =
   /** The split would take more memory than the caller allows (readSplit's `maxBytes`). */
   | 'too-large';
 
-export class TFRecordError extends Error {
+export class TFRecordError extends PagetrainError {
   override readonly name = 'TFRecordError';
-  readonly code: TFRecordErrorCode;
+  override readonly code: TFRecordErrorCode;
   readonly file: string;
   /** 0-based record index in the file, -1 if the fault is not in one record. */
   readonly record: number;
   /** Byte offset of the record's start (of the decompressed stream for gzip files), -1 if not applicable. */
   readonly offset: number;
-  /** The message as a catalog text, worded on the page in its language; `message` is its English wording. */
-  readonly text: UserText;
 
   /**
    * @param what what is wrong, in a few words (a catalog text; a plain string is shown as it is): `data CRC
-   *   mismatch`. The constructor adds where, then the hint:
+   *   mismatch`. The message adds where, then the hint:
    *   `tfrecord: data CRC mismatch in train-00001.tfrecords, record 17 at byte 40960`.
    * @param hint optional explanation appended after the location (`the file does not look like a TFRecord file`).
    */
@@ -65,24 +62,24 @@ export class TFRecordError extends Error {
     offset = -1,
     hint: UserText | string = '',
   ) {
-    const t = locate(what, file, record, offset, hint);
-    super(english(t));
+    const data: ErrorData = { what, file, record, offset };
+    if (hint) data.hint = hint;
+    super('TFRecordError', code, data);
     this.code = code;
     this.file = file;
     this.record = record;
     this.offset = offset;
-    this.text = t;
   }
 }
 
-function locate(
-  what: UserText | string,
-  file: string,
-  record: number,
-  offset: number,
-  hint: UserText | string,
-): UserText {
-  const where = { what, file: file || text('tf_unnamed_file'), record, offset };
+/** The words of a reader fault from its data: what is wrong, where, and the hint. */
+export function readerText(data: ErrorData): UserText {
+  const num = (v: TextParam | undefined) => (typeof v === 'number' ? v : -1);
+  const record = num(data.record);
+  const offset = num(data.offset);
+  const what = data.what ?? '';
+  const file = typeof data.file === 'string' && data.file ? data.file : text('tf_unnamed_file');
+  const where = { what, file, record, offset };
   const located =
     record >= 0
       ? offset >= 0
@@ -91,7 +88,7 @@ function locate(
       : offset >= 0
         ? text('tf_at_offset', where)
         : text('tf_in_file', where);
-  return hint ? text('tf_with_hint', { message: located, hint }) : located;
+  return data.hint ? text('tf_with_hint', { message: located, hint: data.hint }) : located;
 }
 
 /** True for a TFRecordError, also one that crossed a Comlink boundary as a plain `{ name, message }`. */

@@ -11,7 +11,7 @@
  * their pixel count is known only once decoded). Those are checked while reading instead (readSplit's `maxBytes`).
  * Nor where the first record is not readable: the reader then reports the problem with its file, record and offset.
  */
-import { detectSchema, type SchemaOverride } from './dataset';
+import { detectSchema, type SchemaOverride } from './schema';
 import { DEFAULT_MAX_RECORD_BYTES, FOOTER_BYTES, HEADER_BYTES, detectCompression } from './records';
 
 /** Bytes of the first file looked at: enough for a few hundred MNIST-sized records. */
@@ -125,10 +125,4 @@ export async function estimateSplit(
   const recordBytes = schema.height * schema.width * schema.depth + (schema.labelKey === null ? 0 : 4);
   const records = Math.round(total / peek.meanFramed);
   return { records, bytes: records * recordBytes, recordBytes };
-}
-
-/** Megabytes as the messages show them: "6.3". */
-export function megabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return mb < 10 ? mb.toFixed(1) : Math.round(mb).toLocaleString('en-US');
 }

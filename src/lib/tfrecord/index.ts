@@ -3,18 +3,16 @@
  * detection, and `readSplit`, which turns one split's files into compact typed arrays.
  */
 import {
-  SplitBuilder,
   detectSchema,
   listFeatures,
-  type DecodedSplit,
   type FeatureInfo,
   type FeatureSchema,
-  type ImageDecodeFn,
   type SchemaOverride,
-} from './dataset';
+} from './schema';
+import { SplitBuilder, type DecodedSplit, type ImageDecodeFn } from './split-builder';
 import { TFRecordError } from './errors';
-import { text } from '../i18n-text';
-import { megabytes } from './estimate';
+import { text } from '../shared/errors';
+import { megabytes } from '../shared/format';
 import { HEADER_BYTES, FOOTER_BYTES, RecordSplitter, decodedChunks, type Compression } from './records';
 
 export { crc32c, maskCrc, maskedCrc32c } from './crc32c';
@@ -39,6 +37,9 @@ export {
   WIRE_LEN,
   WIRE_SGROUP,
   WIRE_VARINT,
+  type RecordContext,
+} from './protobuf';
+export {
   FeatureLocator,
   countValues,
   indexExample,
@@ -52,7 +53,6 @@ export {
   type FeatureRef,
   type NumericArray,
   type ParsedFeature,
-  type RecordContext,
   type ValueRange,
 } from './example';
 export {
@@ -60,18 +60,15 @@ export {
   IMAGE_KEYS,
   LABEL_KEYS,
   MAX_CLASSES,
-  SplitBuilder,
   detectSchema,
   encodedFormat,
   listFeatures,
-  type DecodedSplit,
   type FeatureInfo,
   type FeatureSchema,
-  type ImageDecodeFn,
-  type RgbaImage,
   type SchemaOverride,
-} from './dataset';
-export { PEEK_BYTES, estimateSplit, megabytes, type SplitEstimate } from './estimate';
+} from './schema';
+export { SplitBuilder, type DecodedSplit, type ImageDecodeFn, type RgbaImage } from './split-builder';
+export { PEEK_BYTES, estimateSplit, type SplitEstimate } from './estimate';
 
 export interface ReadProgress {
   file: string;
@@ -115,7 +112,8 @@ export interface ReadSplitOptions {
   into?: SplitBuilder;
 }
 
-export interface ReadSplitResult extends DecodedSplit {
+/** A split as read from its files: its decoded records, and what the reading found (files, skipped records, features). */
+export interface LoadedSplit extends DecodedSplit {
   /** Records skipped for a bad data CRC (only with skipBadRecords). */
   skipped: number;
   files: { name: string; bytes: number; records: number }[];
@@ -133,7 +131,7 @@ const PROJECTION_MARGIN = 1.25;
  * detected on the first record and every record of every file must match it. Throws a TFRecordError on the first
  * problem; nothing partial is returned.
  */
-export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Promise<ReadSplitResult> {
+export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Promise<LoadedSplit> {
   const { builder, ...rest } = await readSplitInto(files, opts);
   return { ...builder.finish(), ...rest };
 }
@@ -142,7 +140,7 @@ export async function readSplit(files: Blob[], opts: ReadSplitOptions = {}): Pro
 export async function readSplitInto(
   files: Blob[],
   opts: ReadSplitOptions = {},
-): Promise<Omit<ReadSplitResult, keyof DecodedSplit> & { builder: SplitBuilder }> {
+): Promise<Omit<LoadedSplit, keyof DecodedSplit> & { builder: SplitBuilder }> {
   const { onProgress, signal } = opts;
   if (files.length === 0) throw new TFRecordError('no-records', text('tf_no_files'), '(no file)');
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
@@ -154,7 +152,7 @@ export async function readSplitInto(
     if (b?.pendingImages) await b.decodePending(opts.decodeImage!);
   };
   let skipped = 0;
-  const summaries: ReadSplitResult['files'] = [];
+  const summaries: LoadedSplit['files'] = [];
   /** Bytes of the files already read. */
   let doneBytes = 0;
   /** Throws 'too-large' when the split will not fit in `maxBytes`; `read`: bytes of the current file read so far. */

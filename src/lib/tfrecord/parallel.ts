@@ -14,7 +14,7 @@
  * looks wrong, the split is read again by one `readSplit`, which reports the first problem exactly as it always does
  * (file, record index, byte offset). Bad input costs a second read; good input is never read twice.
  */
-import { detectSchema, listFeatures, type FeatureSchema } from './dataset';
+import { detectSchema, listFeatures, type FeatureSchema } from './schema';
 import {
   DEFAULT_MAX_RECORD_BYTES,
   FOOTER_BYTES,
@@ -27,14 +27,14 @@ import {
   readSplitInto,
   type ReadProgress,
   type ReadSplitOptions,
-  type ReadSplitResult,
+  type LoadedSplit,
 } from './index';
 
 /** Reads one piece of a split: `readSplit([piece], { knownSchema, skipBadRecords, onProgress })`, wherever it runs. */
 export interface PieceReader {
   /** How many pieces it reads at once, besides the one the caller reads itself. */
   readonly concurrency: number;
-  read(piece: Blob, name: string, schema: FeatureSchema, options: PieceOptions): Promise<ReadSplitResult>;
+  read(piece: Blob, name: string, schema: FeatureSchema, options: PieceOptions): Promise<LoadedSplit>;
 }
 
 export interface PieceOptions {
@@ -149,7 +149,7 @@ export async function readSplitParallel(
   files: Blob[],
   opts: ReadSplitOptions,
   reader: PieceReader,
-): Promise<ReadSplitResult> {
+): Promise<LoadedSplit> {
   const sequential = () => readSplit(files, opts);
   const total = files.reduce((n, f) => n + f.size, 0);
   // What is stored never exceeds the files' bytes by much (a pixel takes at least one byte in a file): the pieces
@@ -252,7 +252,7 @@ export async function readSplitParallel(
   // one-way read words.
   const { builder } = own;
   try {
-    for (const [k, r] of (theirResults as ReadSplitResult[]).entries()) {
+    for (const [k, r] of (theirResults as LoadedSplit[]).entries()) {
       builder.append(r);
       skipped += r.skipped;
       perFile[theirs[k].file] += r.count;

@@ -12,7 +12,7 @@
  */
 import { maskedCrc32c, maskedCrc32c8, wordsOf } from './crc32c';
 import { TFRecordError } from './errors';
-import { text, type UserText } from '../i18n-text';
+import { text, type UserText } from '../shared/errors';
 
 export const HEADER_BYTES = 12;
 export const FOOTER_BYTES = 4;

@@ -7,15 +7,10 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { cannotTrainOnText, initBackend } from '../ml/backend';
 import type { BackendInfo, BackendName } from '../shared/worker-types';
-import {
-  DEFAULT_TRAIN_CONFIG,
-  learningRateAt,
-  validateConfigText,
-  type TrainConfig,
-} from '../shared/settings';
-import { joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
+import { DEFAULT_TRAIN_CONFIG, learningRateAt, validateConfig, type TrainConfig } from '../shared/settings';
+import { joinTexts, text, PagetrainError, type MessageKey, type UserText } from '../shared/errors';
 import { decodedToDevice, type DeviceSplit } from '../ml/data';
-import type { ModelDefinition } from '../models/spec';
+import type { ModelDefinition } from '../model-spec/format';
 import { assertTrainable, definitionFor, definitionKey, trainProblemText, useDefinition } from './models';
 import * as persist from './persist';
 import type {
@@ -40,7 +35,7 @@ import {
 import type { TrainOutcome } from '../shared/worker-types';
 import { packSplit, type PackedSplit } from '../ml/fused-logistic';
 import { captureState, restoreState } from '../ml/snapshot';
-import type { ReadSplitResult } from '../tfrecord';
+import type { LoadedSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
 import { ParsePool } from './parse-pool';
 import { createImageDecoder } from './image-decoder';
@@ -59,10 +54,8 @@ import {
   type ExampleQuery,
 } from '../shared/worker-types';
 
-type LoadedSplit = ReadSplitResult;
-
 /** An error of the API: the kind in `name`, an English `message`, and the catalog text the page words in its language. */
-class WorkerError extends TextError {}
+class WorkerError extends PagetrainError {}
 
 // Everything below lives as long as the worker does.
 let backend: BackendInfo | null = null;
@@ -369,7 +362,7 @@ export const api = {
 
   async train(config: TrainConfig, callbacks: TrainCallbacks): Promise<TrainOutcome> {
     checkIdle('act_start_training');
-    const problems = Object.values(validateConfigText(config));
+    const problems = Object.values(validateConfig(config));
     if (problems.length) throw new WorkerError('ConfigError', joinTexts(problems));
     const classes = numClasses();
     const data = deviceSplit('train', classes);

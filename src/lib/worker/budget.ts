@@ -15,8 +15,9 @@
  * browser tests set it through Playwright; in DevTools, pick the worker "pagetrain" in the console's context menu);
  * `null` or `undefined` goes back to the rule.
  */
-import { estimateSplit, megabytes, type SchemaOverride } from '../tfrecord';
-import { text, TextError, type UserText } from '../i18n-text';
+import { megabytes } from '../shared/format';
+import { estimateSplit, type SchemaOverride } from '../tfrecord';
+import { text, PagetrainError, type UserText } from '../shared/errors';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -46,7 +47,7 @@ export function dataBudget(backend: string | undefined): number {
   return backend === 'wasm' ? Math.min(budget, WASM_MAX_BYTES) : budget;
 }
 
-export class DataTooLargeError extends TextError {
+export class DataTooLargeError extends PagetrainError {
   constructor(t: UserText) {
     super('DataTooLargeError', t);
   }

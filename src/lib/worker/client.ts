@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
 import { SPLITS, type SplitName } from '../shared/worker-types';
 import { installErrorTransfer } from './error-transfer';
-import { text, type UserText } from '../i18n-text';
+import { text, type UserText } from '../shared/errors';
 
 installErrorTransfer();
 

@@ -1,15 +1,15 @@
 /**
- * Errors across Comlink with their structured text. Comlink's own 'throw' handler sends an Error as
+ * Errors across Comlink with their code and data. Comlink's own 'throw' handler sends an Error as
  * `{ isError: true, value: { message, name, stack } }` and the receiving side throws
  * `Object.assign(new Error(value.message), value)`: every field of `value` lands on the rethrown error. This handler
- * wraps it and adds the fields the page needs — the catalog text (`text`, worded in the page's language) and
- * TFRecordError's `code`, `file`, `record`, `offset` — so the page gets them with no handler of its own; it installs
- * this one too, so that both sides agree whichever throws.
+ * wraps it and adds the fields the page needs — the error's `code` and `data` (shared/errors.ts: worded on the page
+ * in its language) and TFRecordError's `file`, `record`, `offset` — so the page gets them with no handler of its
+ * own; it installs this one too, so that both sides agree whichever throws.
  */
 import * as Comlink from 'comlink';
 
 /** Fields carried besides name, message and stack; all structured-clonable plain data. */
-const CARRIED = ['text', 'code', 'file', 'record', 'offset'] as const;
+const CARRIED = ['code', 'data', 'file', 'record', 'offset'] as const;
 
 type Serialized = { isError: boolean; value: Record<string, unknown> };
 

@@ -4,15 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { missingKernelsText } from '../ml/capability';
-import { english, joinTexts, text, TextError, type UserText } from '../i18n-text';
-import { LOGISTIC_MODEL, logisticDefinition } from '../models/presets';
-import { resolveModel, type ModelDefinition, type Shape } from '../models/spec';
+import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
+import { LOGISTIC_MODEL, logisticDefinition } from '../model-spec/presets';
+import { resolveModel, type Shape } from '../model-spec/resolve';
+import type { ModelDefinition } from '../model-spec/format';
 
 let current: ModelDefinition | null = null;
-
-function modelError(t: UserText): Error {
-  return new TextError('ModelError', t);
-}
 
 /** Remembers the definition the next run of `def.name` builds (null: LogisticModel, built by its own function). */
 export function useDefinition(def: ModelDefinition | null): void {
@@ -23,7 +20,7 @@ export function useDefinition(def: ModelDefinition | null): void {
 export function definitionFor(name: string): ModelDefinition | undefined {
   if (current?.name === name) return current;
   if (name === LOGISTIC_MODEL) return undefined;
-  throw modelError(text('model_no_definition', { name }));
+  throw new PagetrainError('ModelError', text('model_no_definition', { name }));
 }
 
 /** A key that changes whenever the model to build changes, so a changed definition starts fresh weights. */
@@ -47,13 +44,7 @@ export function trainProblemText(
   return missingKernelsText(resolved, backend);
 }
 
-/** trainProblemText in English. */
-export function trainProblem(...args: Parameters<typeof trainProblemText>): string | null {
-  const t = trainProblemText(...args);
-  return t && english(t);
-}
-
-/** Throws a ModelError with trainProblem's reason; call before training starts. */
+/** Throws a ModelError with trainProblemText's reason; call before training starts. */
 export function assertTrainable(
   name: string,
   def: ModelDefinition | undefined,
@@ -61,5 +52,5 @@ export function assertTrainable(
   numClasses: number,
 ): void {
   const problem = trainProblemText(name, def, inputShape, numClasses);
-  if (problem) throw modelError(problem);
+  if (problem) throw new PagetrainError('ModelError', problem);
 }

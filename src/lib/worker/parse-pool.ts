@@ -4,7 +4,7 @@
  * reads the first share itself (tfrecord/parallel.ts).
  */
 import * as Comlink from 'comlink';
-import type { FeatureSchema, ReadSplitResult } from '../tfrecord';
+import type { FeatureSchema, LoadedSplit } from '../tfrecord';
 import type { PieceOptions, PieceReader } from '../tfrecord/parallel';
 import type { ParseWorkerApi } from './parse.worker';
 
@@ -46,7 +46,7 @@ export class ParsePool implements PieceReader {
   }
 
   /** Reads a piece on worker `options.worker`; pieces given to one worker are read side by side. */
-  read(piece: Blob, name: string, schema: FeatureSchema, options: PieceOptions): Promise<ReadSplitResult> {
+  read(piece: Blob, name: string, schema: FeatureSchema, options: PieceOptions): Promise<LoadedSplit> {
     const w = this.#worker(options.worker % this.concurrency);
     const onProgress = options.onProgress && Comlink.proxy(options.onProgress);
     return Promise.race([w.remote.read(piece, name, schema, options.skipBadRecords, onProgress), w.died]);

@@ -7,13 +7,14 @@
  * is aborted whole, so every earlier checkpoint stays as it was.
  */
 import * as tf from '@tensorflow/tfjs';
-import { english, joinTexts, text, TextError, textOf, type UserText } from '../i18n-text';
+import { english, textOf } from '../i18n-text';
+import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import type { TrainConfig } from '../shared/settings';
 import type { BuiltModel } from '../ml/models';
 import { captureState, loadModel, rebuiltRegularized, restoreState, specOf } from '../ml/snapshot';
 import type { TrainingState } from '../ml/trainer';
 import type { StepLog } from '../shared/step-log';
-import { LAYER_CLASSES } from '../models/spec';
+import { LAYER_CLASSES } from '../model-spec/format';
 import * as store from '../store/db';
 import { fingerprintFiles, weightBytes } from '../store/records';
 import {
@@ -30,7 +31,7 @@ import type { HistoryEntry } from '../shared/step-log';
 import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from '../shared/persist-types';
 
 /** A persistence error: the kind in `name`, the English `message`, the catalog text the page words. */
-export class PersistError extends TextError {}
+export class PersistError extends PagetrainError {}
 
 /** The starter code exported every 1,000 steps; keep the last 5 of each run unless pinned. */
 export const DEFAULT_POLICY: PersistPolicy = { everySteps: 1000, keepLast: 5 };

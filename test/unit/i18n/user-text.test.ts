@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { describe, expect, test } from 'vitest';
-import { renderText, shownError, text, textOf, TextError, type UserText } from '../../../src/lib/i18n-text';
+import { renderText, shownError, textOf } from '../../../src/lib/i18n-text';
+import { text, PagetrainError, type UserText } from '../../../src/lib/shared/errors';
 import { TFRecordError, readSplit } from '../../../src/lib/tfrecord';
 import { installErrorTransfer } from '../../../src/lib/worker/error-transfer';
 import type { FixtureSpec } from '../../fixtures/tfrecord/make-fixtures';
@@ -81,8 +82,8 @@ describe('TFRecordError', () => {
   test('keeps its English message and renders in Korean with the file, record and byte offset', () => {
     const e = new TFRecordError('data-crc', text('tf_data_crc'), 'train-00001.tfrecords', 17, 40960);
     expect(e.message).toBe('tfrecord: data CRC mismatch in train-00001.tfrecords, record 17 at byte 40960');
-    expect(renderText(e.text, 'en')).toBe(e.message);
-    expect(renderText(e.text, 'ko')).toBe(
+    expect(renderText(textOf(e)!, 'en')).toBe(e.message);
+    expect(renderText(textOf(e)!, 'ko')).toBe(
       'tfrecord: train-00001.tfrecords, 레코드 17(바이트 40960): 데이터 CRC 불일치',
     );
     const hinted = new TFRecordError(
@@ -94,7 +95,7 @@ describe('TFRecordError', () => {
       'x',
     );
     expect(hinted.message).toBe('tfrecord: corrupt or truncated gzip data in a.gz: x');
-    expect(renderText(hinted.text, 'ko')).toBe('tfrecord: a.gz: 손상되었거나 잘린 gzip 데이터 — x');
+    expect(renderText(textOf(hinted)!, 'ko')).toBe('tfrecord: a.gz: 손상되었거나 잘린 gzip 데이터 — x');
   });
 
   // Every failing fixture (one or more per error code), read as the page reads it.
@@ -134,8 +135,8 @@ describe('TFRecordError', () => {
       );
       expect(err).toBeInstanceOf(TFRecordError);
       const e = err as TFRecordError;
-      const korean = renderText(e.text, 'ko');
-      expect(renderText(e.text, 'en')).toBe(e.message);
+      const korean = renderText(textOf(e)!, 'ko');
+      expect(renderText(textOf(e)!, 'en')).toBe(e.message);
       expect(korean).not.toBe(e.message);
       expect(korean).toMatch(HANGUL);
       expect(korean).toContain(e.file);
@@ -154,7 +155,7 @@ describe('errors across Comlink', () => {
         throw new TFRecordError('data-crc', text('tf_data_crc'), 'train.tfrecords', 3, 2868);
       },
       busy(): void {
-        throw new TextError('StateError', text('worker_busy', { action: text('act_load_data') }));
+        throw new PagetrainError('StateError', text('worker_busy', { action: text('act_load_data') }));
       },
       plain(): void {
         throw new Error('plain');

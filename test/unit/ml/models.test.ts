@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { missingKernelsMessage } from '../../../src/lib/ml/capability';
-import { trainProblem } from '../../../src/lib/worker/models';
+import { english } from '../../../src/lib/i18n-text';
+import { missingKernelsText } from '../../../src/lib/ml/capability';
+import { trainProblemText } from '../../../src/lib/worker/models';
 import { DEFAULT_TRAIN_CONFIG, LOSS_NAMES, type TrainConfig } from '../../../src/lib/shared/settings';
 import { toDevice } from '../../../src/lib/ml/data';
 import { buildModel, KERNEL_L2 } from '../../../src/lib/ml/models';
 import { newTrainingState, train } from '../../../src/lib/ml/trainer';
-import { convNetModel, leNetModel, mlpModel } from '../../../src/lib/models/presets';
-import { definition, resolveModel, type ModelDefinition } from '../../../src/lib/models/spec';
+import { convNetModel, leNetModel, mlpModel } from '../../../src/lib/model-spec/presets';
+import { definition, type ModelDefinition } from '../../../src/lib/model-spec/format';
+import { resolveModel } from '../../../src/lib/model-spec/resolve';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -108,18 +110,18 @@ describe('buildModel from a definition (cpu backend)', () => {
 describe('backend capability check', () => {
   test('cpu has every kernel the presets and the mixed model train with', () => {
     for (const [def, input, classes] of cases)
-      expect(missingKernelsMessage(resolveModel(def, input, classes), 'cpu')).toBeNull();
+      expect(missingKernelsText(resolveModel(def, input, classes), 'cpu')).toBeNull();
   });
 
   test('a backend without Conv2DBackpropFilter (tfjs 4.22 wasm) is named before training', () => {
     const r = resolveModel(leNetModel(), [28, 28, 1], 10);
-    const msg = missingKernelsMessage(r, 'wasm', (k) => k !== 'Conv2DBackpropFilter');
+    const msg = english(missingKernelsText(r, 'wasm', (k) => k !== 'Conv2DBackpropFilter')!);
     expect(msg).toBe(
       'The wasm backend cannot train "LeNetModel": it lacks the kernel Conv2DBackpropFilter (needed by conv2d_1 (Conv2D), conv2d_3 (Conv2D)). ' +
         'Choose a model without those layers, or use a browser with WebGPU or WebGL.',
     );
     expect(
-      missingKernelsMessage(
+      missingKernelsText(
         resolveModel(mlpModel(), [28, 28, 1], 10),
         'wasm',
         (k) => k !== 'Conv2DBackpropFilter',
@@ -130,12 +132,13 @@ describe('backend capability check', () => {
 
 describe('the worker asks before training', () => {
   test('the backend in use (cpu) can train every preset; LogisticModel has no definition and needs none', () => {
-    for (const [def, input, classes] of cases) expect(trainProblem(def.name, def, input, classes)).toBeNull();
-    expect(trainProblem('LogisticModel', undefined, [28, 28, 1], 10)).toBeNull();
+    for (const [def, input, classes] of cases)
+      expect(trainProblemText(def.name, def, input, classes)).toBeNull();
+    expect(trainProblemText('LogisticModel', undefined, [28, 28, 1], 10)).toBeNull();
   });
 
   test('a backend that registers no kernels is refused with the kernels named', () => {
-    expect(trainProblem('LogisticModel', undefined, [28, 28, 1], 10, 'nokernels')).toBe(
+    expect(english(trainProblemText('LogisticModel', undefined, [28, 28, 1], 10, 'nokernels')!)).toBe(
       'The nokernels backend cannot train "LogisticModel": it lacks the kernels Reshape (needed by flatten_1 (Flatten)); ' +
         '_FusedMatMul (needed by dense_2 (Dense)); BatchMatMul (needed by dense_2 (Dense)); Softmax (needed by dense_2 (Dense)). ' +
         'Choose a model without those layers, or use a browser with WebGPU or WebGL.',
@@ -143,7 +146,7 @@ describe('the worker asks before training', () => {
   });
 
   test('a saved model that does not fit the loaded data is refused with the layer named', () => {
-    expect(trainProblem('LeNetModel', leNetModel(), [8, 8, 1], 10)).toMatch(
+    expect(english(trainProblemText('LeNetModel', leNetModel(), [8, 8, 1], 10)!)).toMatch(
       /^The model "LeNetModel" cannot be built for this data: Layer 3 \(Conv2D\): its 5×5 kernel does not fit its 4×4 input/,
     );
   });

@@ -61,7 +61,7 @@ describe('resuming a model', () => {
     const parts = fresh(split);
     const first = await losses(parts, split, { ...config, numEpochs: 2, maxSteps: 7 });
     expect(parts.globalStep).toBe(7);
-    expect(parts.epochOffset).toBe(70);
+    expect(parts.epochExamples).toBe(70);
     // Train again for 2 epochs: the interrupted epoch resumes at example 70 in the same order, then one more epoch.
     const second = await losses(parts, split, { ...config, numEpochs: 2, maxSteps: null });
     expect(parts.globalStep).toBe(20);

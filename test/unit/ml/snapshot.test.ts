@@ -51,7 +51,7 @@ describe('snapshot and restore of a TrainingState', () => {
       between: async () => (++calls > 13 ? 'stop' : 'continue'),
     });
     expect(outcome.reason).toBe('stopped');
-    expect([b.globalStep, b.epoch, b.epochOffset]).toEqual([13, 1, 30]);
+    expect([b.globalStep, b.epoch, b.epochExamples]).toEqual([13, 1, 30]);
     const snap = await captureState(b);
     dispose(b);
 
@@ -82,7 +82,7 @@ describe('snapshot and restore of a TrainingState', () => {
 
     const before = tf.memory().numTensors;
     const c = await restoreState(record, config);
-    expect([c.globalStep, c.epoch, c.epochOffset]).toEqual([13, 1, 30]);
+    expect([c.globalStep, c.epoch, c.epochExamples]).toEqual([13, 1, 30]);
     const rest = { ...config, numEpochs: 1 }; // finishes epoch 1 (the rest of it)
     await train(c, split, rest, { onLog: (l) => interrupted.push(l), between: async () => 'continue' });
     expect(interrupted.map((l) => l.step)).toEqual(straight.map((l) => l.step));

@@ -6,6 +6,7 @@ import {
   validateConfig,
   type TrainConfig,
 } from '../../../src/lib/shared/settings';
+import { english } from '../../../src/lib/i18n-text';
 import { toDevice } from '../../../src/lib/ml/data';
 import { predictionsCsv } from '../../../src/lib/ml/evaluate';
 import { buildModel } from '../../../src/lib/ml/models';
@@ -93,9 +94,9 @@ describe('config validation', () => {
       numEpochs: 1e9,
     });
     expect(Object.keys(bad).sort()).toEqual(['baseLearningRate', 'batchSize', 'numEpochs']);
-    expect(validateConfig({ ...DEFAULT_TRAIN_CONFIG, baseLearningRate: -1 }).baseLearningRate).toMatch(
-      /above 0/,
-    );
+    expect(
+      english(validateConfig({ ...DEFAULT_TRAIN_CONFIG, baseLearningRate: -1 }).baseLearningRate!),
+    ).toMatch(/above 0/);
   });
 });
 

@@ -1,158 +1,20 @@
 /**
- * The declarative model format: a model is data, a Keras-style list of layers in JSON, never code. This module is
- * pure TypeScript (no tfjs, no DOM): the page uses it to show shapes, parameter counts and errors as the user edits,
- * the worker uses the same resolution to build the tfjs model, so what the page shows is what gets trained.
- *
- * Every model ends with the output layer pagetrain adds itself: Dense(classes) with softmax, the class count coming
- * from the loaded data (as the starter code's models took `num_classes`). A Dense that meets an image gets a
- * Flatten inserted in front of it, and the table says so. Shapes are channels-last, [height, width, channels].
+ * Resolution: a definition's shapes, parameter counts and errors, layer by layer. The page uses it to show shapes,
+ * parameter counts and errors as the user edits, the worker uses the same resolution to build the tfjs model, so
+ * what the page shows is what gets trained.
  */
-
-import { english, joinTexts, text, TextError, type MessageKey, type UserText } from '../i18n-text';
-
-export const FORMAT = 'pagetrain-model';
-export const FORMAT_VERSION = 1;
-
-export const ACTIVATIONS = [
-  'linear',
-  'relu',
-  'relu6',
-  'elu',
-  'selu',
-  'sigmoid',
-  'tanh',
-  'softplus',
-  'softsign',
-  'swish',
-  'softmax',
-] as const;
-export type ActivationName = (typeof ACTIVATIONS)[number];
-
-export type Size2 = number | [number, number];
-export type Padding = 'valid' | 'same';
-
-export interface LayerConfigs {
-  Dense: { units: number; activation?: ActivationName; useBias?: boolean };
-  Conv2D: {
-    filters: number;
-    kernelSize: Size2;
-    strides?: Size2;
-    padding?: Padding;
-    activation?: ActivationName;
-    useBias?: boolean;
-  };
-  MaxPooling2D: { poolSize?: Size2; strides?: Size2; padding?: Padding };
-  AveragePooling2D: { poolSize?: Size2; strides?: Size2; padding?: Padding };
-  Flatten: Record<string, never>;
-  Reshape: { targetShape: number[] };
-  Dropout: { rate: number };
-  BatchNormalization: { momentum?: number; epsilon?: number };
-  Activation: { activation: ActivationName };
-}
-export type LayerClass = keyof LayerConfigs;
-export const LAYER_CLASSES: readonly LayerClass[] = [
-  'Dense',
-  'Conv2D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'Flatten',
-  'Reshape',
-  'Dropout',
-  'BatchNormalization',
-  'Activation',
-];
-
-/** One layer as JSON: `{ "className": "Conv2D", "config": { "filters": 32, "kernelSize": 3 } }`. */
-export type LayerSpec = { [C in LayerClass]: { className: C; config: LayerConfigs[C] } }[LayerClass];
-
-/** A model definition as saved, exported and imported. */
-export interface ModelDefinition {
-  format: typeof FORMAT;
-  version: typeof FORMAT_VERSION;
-  /** The name shown in `Model`. */
-  name: string;
-  description?: string;
-  /** The hidden layers; the output layer (Dense(classes) + softmax) is added after them. */
-  layers: LayerSpec[];
-}
-
-/** What one field of a layer's config holds, for validation and for the editor's inputs. */
-export type FieldKind =
-  'int' | 'fraction' | 'positive' | 'size' | 'shape' | 'padding' | 'activation' | 'bool';
-export interface FieldSpec {
-  key: string;
-  label: string;
-  kind: FieldKind;
-  required: boolean;
-  /** The value a new layer gets in the editor (and what an absent optional field means). */
-  initial: unknown;
-}
-
-export const FIELDS: Record<LayerClass, FieldSpec[]> = {
-  Dense: [
-    { key: 'units', label: 'units', kind: 'int', required: true, initial: 128 },
-    { key: 'activation', label: 'activation', kind: 'activation', required: false, initial: 'relu' },
-    { key: 'useBias', label: 'bias', kind: 'bool', required: false, initial: true },
-  ],
-  Conv2D: [
-    { key: 'filters', label: 'filters', kind: 'int', required: true, initial: 32 },
-    { key: 'kernelSize', label: 'kernel size', kind: 'size', required: true, initial: 3 },
-    { key: 'strides', label: 'strides', kind: 'size', required: false, initial: 1 },
-    { key: 'padding', label: 'padding', kind: 'padding', required: false, initial: 'valid' },
-    { key: 'activation', label: 'activation', kind: 'activation', required: false, initial: 'relu' },
-    { key: 'useBias', label: 'bias', kind: 'bool', required: false, initial: true },
-  ],
-  MaxPooling2D: [
-    { key: 'poolSize', label: 'pool size', kind: 'size', required: false, initial: 2 },
-    { key: 'strides', label: 'strides', kind: 'size', required: false, initial: null },
-    { key: 'padding', label: 'padding', kind: 'padding', required: false, initial: 'valid' },
-  ],
-  AveragePooling2D: [
-    { key: 'poolSize', label: 'pool size', kind: 'size', required: false, initial: 2 },
-    { key: 'strides', label: 'strides', kind: 'size', required: false, initial: null },
-    { key: 'padding', label: 'padding', kind: 'padding', required: false, initial: 'valid' },
-  ],
-  Flatten: [],
-  Reshape: [{ key: 'targetShape', label: 'target shape', kind: 'shape', required: true, initial: [784] }],
-  Dropout: [{ key: 'rate', label: 'rate', kind: 'fraction', required: true, initial: 0.25 }],
-  BatchNormalization: [
-    { key: 'momentum', label: 'momentum', kind: 'fraction', required: false, initial: 0.99 },
-    { key: 'epsilon', label: 'epsilon', kind: 'positive', required: false, initial: 0.001 },
-  ],
-  Activation: [
-    { key: 'activation', label: 'activation', kind: 'activation', required: true, initial: 'relu' },
-  ],
-};
-
-/** Limits that keep a definition trainable in a tab; beyond them the page refuses rather than freezing. */
-export const LIMITS = {
-  layers: 64,
-  units: 65536,
-  filters: 4096,
-  kernel: 64,
-  params: 50_000_000,
-  nameLength: 64,
-};
-
-/** A new layer of class `c` with the editor's starting values. */
-export function newLayer(c: LayerClass): LayerSpec {
-  const config: Record<string, unknown> = {};
-  for (const f of FIELDS[c]) if (f.initial !== null) config[f.key] = structuredClone(f.initial);
-  return { className: c, config } as LayerSpec;
-}
-
-export function definition(name: string, layers: LayerSpec[], description?: string): ModelDefinition {
-  return {
-    format: FORMAT,
-    version: FORMAT_VERSION,
-    name,
-    ...(description ? { description } : {}),
-    layers,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Resolution: shapes, parameters and errors, layer by layer.
+import { type MessageKey, type UserText, joinTexts, text } from '../shared/errors';
+import {
+  ACTIVATIONS,
+  FIELDS,
+  type FieldSpec,
+  LAYER_CLASSES,
+  LIMITS,
+  type LayerClass,
+  type ModelDefinition,
+  type Padding,
+  type Size2,
+} from './format';
 
 export type Shape = number[];
 
@@ -198,7 +60,7 @@ function pair(v: Size2): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-function describeLayer(index: number | null, className: string): UserText | string {
+export function describeLayer(index: number | null, className: string): UserText | string {
   return index === null ? className : text('spec_layer', { n: index + 1, className });
 }
 
@@ -262,7 +124,7 @@ function fieldProblem(f: FieldSpec, v: unknown): UserText | null {
 }
 
 /** The config of a layer with defaults filled in, or the problems with it. */
-function checkConfig(
+export function checkConfig(
   className: LayerClass,
   raw: unknown,
 ): { config: Record<string, unknown>; problems: UserText[] } {
@@ -425,7 +287,7 @@ function checkInputShape(inputShape: Shape, numClasses: number): UserText[] {
   return problems;
 }
 
-function layerClassOf(raw: unknown): LayerClass | null {
+export function layerClassOf(raw: unknown): LayerClass | null {
   const className = (raw as { className?: unknown } | null)?.className;
   return typeof className === 'string' && (LAYER_CLASSES as readonly string[]).includes(className)
     ? (className as LayerClass)
@@ -433,7 +295,7 @@ function layerClassOf(raw: unknown): LayerClass | null {
 }
 
 /** The problem with a layer of an unknown type, without the closing period. */
-function unknownLayer(raw: unknown, index: number): UserText {
+export function unknownLayer(raw: unknown, index: number): UserText {
   const className = (raw as { className?: unknown } | null)?.className;
   const classes = LAYER_CLASSES.join(', ');
   return typeof className === 'string'
@@ -558,86 +420,4 @@ export function resolveModel(def: ModelDefinition, inputShape: Shape, numClasses
     errors,
     ok: errors.length === 0,
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Names and JSON.
-
-/** The problem with a model name without its closing period, or null: 1 to 64 visible characters, no leading/trailing spaces. */
-function nameFault(name: string): UserText | null {
-  if (typeof name !== 'string' || name.trim() === '') return text('spec_name_empty');
-  if (name !== name.trim()) return text('spec_name_spaces');
-  if (name.length > LIMITS.nameLength) return text('spec_name_long', { max: LIMITS.nameLength });
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return text('spec_name_control');
-  return null;
-}
-
-/** The problem with a model name as a sentence (a catalog text), or null. */
-export function nameProblemText(name: string): UserText | null {
-  const fault = nameFault(name);
-  return fault && text('text_sentence', { text: fault });
-}
-
-/** nameProblemText in English. */
-export function nameProblem(name: string): string | null {
-  const t = nameProblemText(name);
-  return t && english(t);
-}
-
-export class DefinitionError extends TextError {
-  constructor(t: UserText) {
-    super('DefinitionError', t);
-  }
-}
-
-/**
- * Reads a definition from JSON text (an exported file). Checks the envelope and every layer; throws a
- * DefinitionError naming the source and each problem. Shapes are checked later, against the loaded data.
- */
-export function parseDefinition(json_: string, source: string): ModelDefinition {
-  let json: unknown;
-  try {
-    json = JSON.parse(json_);
-  } catch (e) {
-    throw new DefinitionError(text('def_not_json', { source, error: (e as Error).message }));
-  }
-  const problems: UserText[] = [];
-  const o = json as Partial<ModelDefinition> | null;
-  if (typeof o !== 'object' || o === null || Array.isArray(o))
-    throw new DefinitionError(text('def_not_object', { source }));
-  if (o.format !== FORMAT)
-    throw new DefinitionError(
-      'modelTopology' in o
-        ? text('def_not_definition_tfjs', { source })
-        : text('def_not_definition', { source, format: FORMAT }),
-    );
-  if (o.version !== FORMAT_VERSION)
-    problems.push(text('def_version', { version: String(o.version), expected: FORMAT_VERSION }));
-  const np = nameFault(o.name as string);
-  if (np) problems.push(np);
-  if (!Array.isArray(o.layers)) problems.push(text('def_no_layers'));
-  else {
-    if (o.layers.length > LIMITS.layers)
-      problems.push(text('def_too_many_layers', { n: o.layers.length, max: LIMITS.layers }));
-    // Types and settings only: shapes are checked later, against the data that gets loaded.
-    o.layers.forEach((raw: unknown, index) => {
-      const c = layerClassOf(raw);
-      if (!c) problems.push(unknownLayer(raw, index));
-      else
-        for (const p of checkConfig(c, (raw as { config?: unknown }).config).problems)
-          problems.push(text('spec_layer_problem', { layer: describeLayer(index, c), problem: p }));
-    });
-  }
-  if (problems.length)
-    throw new DefinitionError(text('def_problems', { source, problems: joinTexts(problems, 'text_list') }));
-  return definition(
-    o.name as string,
-    o.layers as LayerSpec[],
-    typeof o.description === 'string' ? o.description : undefined,
-  );
-}
-
-export function stringifyDefinition(def: ModelDefinition): string {
-  return JSON.stringify(def, null, 2) + '\n';
 }

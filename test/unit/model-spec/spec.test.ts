@@ -6,17 +6,15 @@ import {
   leNetModel,
   mlpModel,
   parseHiddenSizes,
-} from '../../../src/lib/models/presets';
+} from '../../../src/lib/model-spec/presets';
+import { definition, newLayer, type LayerSpec } from '../../../src/lib/model-spec/format';
 import {
-  definition,
   DefinitionError,
   nameProblem,
-  newLayer,
   parseDefinition,
-  resolveModel,
   stringifyDefinition,
-  type LayerSpec,
-} from '../../../src/lib/models/spec';
+} from '../../../src/lib/model-spec/json';
+import { resolveModel } from '../../../src/lib/model-spec/resolve';
 
 const MNIST: [number, number, number] = [28, 28, 1];
 const table = (layers: LayerSpec[], input = MNIST, classes = 10) => {
@@ -203,9 +201,9 @@ describe('validation messages', () => {
 
   test('names', () => {
     expect(nameProblem('MyNet')).toBeNull();
-    expect(nameProblem('  ')).toBe('A model needs a name.');
-    expect(nameProblem(' a')).toMatch(/space/);
-    expect(nameProblem('x'.repeat(65))).toMatch(/at most 64/);
+    expect(english(nameProblem('  ')!)).toBe('A model needs a name.');
+    expect(english(nameProblem(' a')!)).toMatch(/space/);
+    expect(english(nameProblem('x'.repeat(65))!)).toMatch(/at most 64/);
   });
 });
 

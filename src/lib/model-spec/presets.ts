@@ -2,7 +2,7 @@
  * The models pagetrain offers besides the starter code's LogisticModel, as definitions (data, like any custom model).
  * Each is followed by the output layer Dense(classes) + softmax that every model gets.
  */
-import { definition, type LayerSpec, type ModelDefinition } from './spec';
+import { definition, type LayerSpec, type ModelDefinition } from './format';
 
 /** The starter code's model: no hidden layer, the output layer on the flattened image. */
 export const LOGISTIC_MODEL = 'LogisticModel';
