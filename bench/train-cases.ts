@@ -17,7 +17,7 @@ import { decodedToDevice } from '../src/lib/ml/data';
 import { packSplit } from '../src/lib/ml/fused-logistic';
 import { buildModel } from '../src/lib/ml/models';
 import { disposeTrainingState, newTrainingState, train, type TrainPath } from '../src/lib/ml/trainer';
-import { presetDefinition } from '../src/lib/models/presets';
+import { presetDefinition } from '../src/lib/model-spec/presets';
 import type { DecodedSplit } from '../src/lib/tfrecord';
 
 export type Split = Pick<DecodedSplit, 'count' | 'images' | 'labels' | 'schema'>;
