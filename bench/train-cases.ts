@@ -7,20 +7,18 @@
  * Cases that share a backend are measured interleaved: each is set up and run once as a warm-up (shader compilation,
  * uploads: its time is printed), then every round runs one timed epoch of each case, the order rotated from round to
  * round, so load that comes and goes on a shared machine falls on all of them alike. The median round is the figure,
- * the best beside it. The GPU is drained before each clock stops.
+ * the best beside it. The GPU is drained before each clock stops. The data is read and uploaded by the app's own part
+ * for it (src/lib/worker/splits.ts): checked against the data budget and the GPU's buffer limit as in the app, and
+ * each path gets only the copy it reads.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/lib/ml/backend';
 import type { BackendName } from '../src/lib/shared/worker-types';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/shared/settings';
-import { decodedToDevice } from '../src/lib/ml/data';
-import { packSplit } from '../src/lib/ml/fused-logistic';
 import { buildModel } from '../src/lib/ml/models';
 import { disposeTrainingState, newTrainingState, train, type TrainPath } from '../src/lib/ml/trainer';
 import { presetDefinition } from '../src/lib/model-spec/presets';
-import type { DecodedSplit } from '../src/lib/tfrecord';
-
-export type Split = Pick<DecodedSplit, 'count' | 'images' | 'labels' | 'schema'>;
+import { Splits, type SplitReader } from '../src/lib/worker/splits';
 
 export interface BenchOptions {
   /** Backends this runtime can start (Node has no webgl; its wasm needs files the bundle does not carry). */
@@ -69,50 +67,57 @@ async function drain(t: tf.Tensor): Promise<void> {
   await t.data();
 }
 
-async function startBackend(name: BackendName): Promise<void> {
+async function startBackend(name: BackendName, splits: Splits[]): Promise<void> {
   const info = await initBackend(name);
   if (info.name !== name) throw new Error(`${name} did not start`);
+  // Device copies belong to the backend that made them.
+  for (const s of splits) s.dropDevice();
+  backendName = name;
 }
 
-/** The first `n` examples of a split (same schema). */
-function head(split: Split, n: number): Split {
-  const count = Math.min(n, split.count);
-  const { height, width, depth } = split.schema;
-  return {
-    count,
-    schema: split.schema,
-    images: split.images.subarray(0, count * height * width * depth),
-    labels: split.labels ? split.labels.subarray(0, count) : null,
-  };
+/** The first `n` records of an uncompressed TFRecord file (each: 8-byte length, 4-byte CRC, data, 4-byte CRC). */
+function firstRecords(file: Uint8Array, n: number): File {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  let at = 0;
+  for (let i = 0; i < n && at + 12 <= file.length; i++) at += 16 + Number(view.getBigUint64(at, true));
+  return new File([file.slice(0, Math.min(at, file.length))], 'train.tfrecords');
 }
 
-function ours(split: Split, path: TrainPath, model: string, batchSize: number): Runner {
-  const { schema } = split;
-  const dim = schema.height * schema.width * schema.depth;
-  const data = decodedToDevice(split, 10);
-  const packed = path === 'fused' ? packSplit(split.images, split.labels!, split.count, dim) : null;
+let backendName: BackendName | undefined;
+
+/** The app's splits part over one training file, read with `read` (the app's parse workers, or one reader in Node). */
+async function trainingSplits(read: SplitReader, file: File): Promise<Splits> {
+  const splits = new Splits({
+    read,
+    backend: () => backendName,
+    gpu: () => (backendName === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : null),
+  });
+  await splits.load('train', [file]);
+  return splits;
+}
+
+function ours(splits: Splits, path: TrainPath, model: string, batchSize: number): Runner {
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, batchSize, numEpochs: 1, logEverySteps: 10 };
   const definition = presetDefinition(model) ?? undefined;
   const state = newTrainingState(
-    buildModel({ name: model, inputShape: data.shape, numClasses: 10, seed: 0, definition }),
+    buildModel({ name: model, inputShape: splits.shape('train'), numClasses: 10, seed: 0, definition }),
     config,
   );
+  const { data, packed } = splits.training(10, path === 'generic' ? 'generic' : 'fused');
   const hooks = { onLog: () => {}, between: async () => 'continue' as const };
   return {
     async epoch() {
-      await train(state, data, config, hooks, { path, packed: packed ? () => packed : undefined });
+      await train(state, data, config, hooks, { path, packed });
       await drain(state.fused ? state.fused.params : state.built.model.trainableWeights[0].read());
     },
     dispose() {
       disposeTrainingState(state);
-      packed?.dispose();
-      data.dispose();
     },
   };
 }
 
-function modelFit(split: Split, model: string, batchSize: number): Runner {
-  const data = decodedToDevice(split, 10);
+function modelFit(splits: Splits, model: string, batchSize: number): Runner {
+  const data = splits.device('train', 10);
   const definition = presetDefinition(model) ?? undefined;
   const built = buildModel({ name: model, inputShape: data.shape, numClasses: 10, seed: 0, definition });
   built.model.compile({ optimizer: tf.train.adam(0.01, 0.9, 0.999, 1e-8), loss: 'categoricalCrossentropy' });
@@ -125,7 +130,6 @@ function modelFit(split: Split, model: string, batchSize: number): Runner {
     dispose() {
       x.dispose();
       built.model.dispose();
-      data.dispose();
     },
   };
 }
@@ -182,11 +186,14 @@ const MODEL_FIT = 'baseline  tfjs model.fit webgpu';
  * cannot start here is printed as unavailable and left out.
  */
 export async function runTrainBench(
-  split: Split,
+  read: SplitReader,
+  file: File,
   say: (line: string) => void,
   options: BenchOptions = DEFAULT_BENCH,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
+  const splits = await trainingSplits(read, file);
+  const split = splits.require('train');
   const find = (label?: string) => results.find((r) => r.label === label);
   const { rounds } = options;
   say(
@@ -196,12 +203,12 @@ export async function runTrainBench(
   const logistic =
     (path: TrainPath): Case['setup'] =>
     () =>
-      ours(split, path, 'LogisticModel', 512);
+      ours(splits, path, 'LogisticModel', 512);
   const groups: [BackendName, Case[]][] = [
     [
       'webgpu',
       [
-        { label: MODEL_FIT, examples: split.count, setup: () => modelFit(split, 'LogisticModel', 512) },
+        { label: MODEL_FIT, examples: split.count, setup: () => modelFit(splits, 'LogisticModel', 512) },
         {
           label: 'pagetrain webgpu fused kernels',
           baseline: MODEL_FIT,
@@ -239,7 +246,7 @@ export async function runTrainBench(
   for (const [backend, cases] of groups) {
     if (!options.backends.includes(backend)) continue;
     try {
-      await startBackend(backend);
+      await startBackend(backend, [splits]);
       results.push(...(await measure(cases, rounds)));
       for (const c of cases) say(row(find(c.label)!, find(c.baseline ?? c.label)));
     } catch (err) {
@@ -247,19 +254,21 @@ export async function runTrainBench(
     }
   }
   if (options.presets.length && options.backends.includes('webgpu')) {
-    const small = head(split, options.presetExamples);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const smallSplits = await trainingSplits(read, firstRecords(bytes, options.presetExamples));
+    const small = smallSplits.require('train');
     say(`presets on webgpu, ${small.count} examples: median of ${rounds} interleaved rounds after 1 warm-up`);
-    await startBackend('webgpu');
+    await startBackend('webgpu', [splits, smallSplits]);
     for (const model of options.presets) {
       for (const batch of options.presetBatches) {
         const fit = `${model} batch ${batch} tfjs model.fit`;
         const cases: Case[] = [
-          { label: fit, examples: small.count, setup: () => modelFit(small, model, batch) },
+          { label: fit, examples: small.count, setup: () => modelFit(smallSplits, model, batch) },
           {
             label: `${model} batch ${batch} pagetrain`,
             baseline: fit,
             examples: small.count,
-            setup: () => ours(small, 'generic', model, batch),
+            setup: () => ours(smallSplits, 'generic', model, batch),
           },
         ];
         results.push(...(await measure(cases, rounds)));

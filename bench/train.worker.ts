@@ -1,10 +1,10 @@
 /**
- * `npm run bench -- train` in the browser: the training bench's cases (bench/train-cases.ts) in a worker, as the app
- * trains. The same cases run in Node on Dawn: bench/node/train.ts.
+ * `npm run bench -- train` in the browser: the training bench's cases (bench/train-cases.ts) in a worker, the split
+ * read as the app reads it (the parse workers). The same cases run in Node on Dawn: bench/node/train.ts.
  */
 import '../src/lib/i18n-catalog'; // errors worded from the catalogs, as in the app's worker
 import { initBackend } from '../src/lib/ml/backend';
-import { readSplit } from '../src/lib/tfrecord';
+import { parallelReader } from '../src/lib/worker/session';
 import { DEFAULT_BENCH, runTrainBench } from './train-cases';
 
 const say = (line: string) => postMessage({ line });
@@ -12,9 +12,9 @@ const say = (line: string) => postMessage({ line });
 onmessage = async (e: MessageEvent<{ url: string; presets: string[] }>) => {
   try {
     const res = await fetch(e.data.url);
-    const split = await readSplit([new File([await res.blob()], 'train.tfrecords')]);
+    const file = new File([await res.blob()], 'train.tfrecords');
     say(`WebGPU adapter: ${(await initBackend('webgpu')).adapter}`);
-    await runTrainBench(split, say, { ...DEFAULT_BENCH, presets: e.data.presets });
+    await runTrainBench(parallelReader(), file, say, { ...DEFAULT_BENCH, presets: e.data.presets });
     postMessage({ done: true });
   } catch (err) {
     postMessage({ error: `${(err as Error).name}: ${(err as Error).message}` });

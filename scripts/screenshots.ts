@@ -1,5 +1,6 @@
-// `npm run screenshots`: pictures of every step of the flow, in the light and the dark theme, at a desktop and a
-// phone width, and the last step in Korean, for a reviewer to look at. Builds the app as users get it, serves it on 127.0.0.1 (WebGPU needs a
+// `npm run screenshots`: pictures of every step of the flow, in the light and the dark theme, at a desktop (1280×800)
+// and a phone (360 px) width, and the last step in Korean, for a reviewer to look at; each whole page, and while
+// training also the desktop viewport alone (what is on screen without scrolling). Prints each page's height. Builds the app as users get it, serves it on 127.0.0.1 (WebGPU needs a
 // secure context), drives the real page through test/browser/steps.ts and writes PNGs to screenshots/.
 //
 //   npm run screenshots                 everything
@@ -12,7 +13,7 @@ import { evaluate, loadSample, predict, waitForStatus } from '../test/browser/st
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const OUT = 'screenshots';
-const DESKTOP = { width: 1280, height: 900 };
+const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
 
 const executablePath = ensureChromium();
@@ -28,21 +29,31 @@ await mkdir(OUT, { recursive: true });
 const written: string[] = [];
 let n = 0;
 
-/** One picture per theme of the whole page (and of the phone layout where `phone`). */
-async function shoot(page: Page, step: string, phone = false): Promise<void> {
+const heights: string[] = [];
+
+/** The page's height in CSS pixels (what a person scrolls through). */
+const pageHeight = (page: Page) => page.evaluate(() => document.scrollingElement!.scrollHeight);
+
+/** Pictures of the whole page per theme, at the desktop and the phone width; `viewport` adds the desktop screen alone. */
+async function shoot(page: Page, step: string, viewport = false): Promise<void> {
   n++;
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     const name = `${OUT}/${String(n).padStart(2, '0')}-${step}-${colorScheme}.png`;
+    if (viewport) {
+      const screen = name.replace('.png', '-screen.png');
+      await page.screenshot({ path: screen });
+      written.push(screen);
+    }
     await page.screenshot({ path: name, fullPage: true });
     written.push(name);
-    if (phone) {
-      await page.setViewportSize(PHONE);
-      const small = name.replace('.png', '-phone.png');
-      await page.screenshot({ path: small, fullPage: true });
-      written.push(small);
-      await page.setViewportSize(DESKTOP);
-    }
+    if (colorScheme === 'light') heights.push(`${step}: ${await pageHeight(page)} px at 1280×800`);
+    await page.setViewportSize(PHONE);
+    const small = name.replace('.png', '-phone.png');
+    await page.screenshot({ path: small, fullPage: true });
+    written.push(small);
+    if (colorScheme === 'light') heights.push(`${step}: ${await pageHeight(page)} px at 360 px`);
+    await page.setViewportSize(DESKTOP);
   }
 }
 
@@ -54,7 +65,7 @@ try {
   const page = await context.newPage();
   await page.goto('/');
   await page.getByText(/^Backend: /).waitFor({ timeout: 60_000 });
-  await shoot(page, 'start', true);
+  await shoot(page, 'start');
 
   await loadSample(page);
   await shoot(page, 'data');
@@ -62,7 +73,9 @@ try {
   await page.getByLabel('Epochs', { exact: true }).fill('2');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await waitForStatus(page, /training step 10 /);
-  await shoot(page, 'training');
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await shoot(page, 'training', true);
+  await page.getByRole('button', { name: 'Resume', exact: true }).click();
   await waitForStatus(page, /Done training/);
   await shoot(page, 'trained');
 
@@ -72,14 +85,29 @@ try {
   await shoot(page, 'evaluated');
 
   await predict(page);
-  await shoot(page, 'predicted', true);
+  // A "1" drawn on the pad: one stroke down its middle.
+  const pad = page.getByLabel('Drawing pad', { exact: true });
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let k = 1; k <= 10; k++)
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
+  await page.mouse.up();
+  await page
+    .getByLabel('Drawing prediction', { exact: true })
+    .filter({ hasText: /^[0-9]$/ })
+    .waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shoot(page, 'predicted');
 
   // The same page in Korean (the worker's texts too: the status lines and notices follow the switch).
   await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('ko');
   await page.getByRole('combobox', { name: '언어', exact: true }).waitFor();
-  await shoot(page, 'predicted-ko', true);
+  await shoot(page, 'predicted-ko');
 } finally {
   await browser.close();
   await server.close();
 }
+console.log(`page heights:\n${heights.map((h) => `  ${h}`).join('\n')}`);
 console.log(`screenshots: ${written.length} pictures in ${OUT}/\n${written.map((f) => `  ${f}`).join('\n')}`);

@@ -38,14 +38,18 @@ console.log(
   `Node ${process.version}, Dawn (npm webgpu); adapter: vendor ${info.vendor || '?'}, architecture ` +
     `${info.architecture || '?'}, device ${info.device || '?'}, description ${info.description || '?'}`,
 );
-const bytes = await readFile(dataPath);
-const split = await readSplit([new File([bytes], 'train.tfrecords')]);
-await runTrainBench(split, (line) => console.log(line), {
-  backends: ['webgpu', 'cpu'],
-  presets: values.presets.split(',').filter(Boolean),
-  presetBatches: DEFAULT_BENCH.presetBatches,
-  presetExamples: Number(values.examples),
-  rounds: Number(values.rounds),
-});
+const file = new File([await readFile(dataPath)], 'train.tfrecords');
+await runTrainBench(
+  (files, opts) => readSplit(files, opts),
+  file,
+  (line) => console.log(line),
+  {
+    backends: ['webgpu', 'cpu'],
+    presets: values.presets.split(',').filter(Boolean),
+    presetBatches: DEFAULT_BENCH.presetBatches,
+    presetExamples: Number(values.examples),
+    rounds: Number(values.rounds),
+  },
+);
 // Dawn keeps the event loop alive.
 process.exit(0);

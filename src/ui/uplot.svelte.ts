@@ -4,7 +4,7 @@
  */
 import type uPlot from 'uplot';
 import type { Attachment } from 'svelte/attachments';
-import { seriesLabel, type SeriesPoints, type SeriesSpec } from '../lib/state/training.svelte';
+import { seriesLabel, type ChartInput } from '../lib/state/charts';
 import { m } from '../paraglide/messages.js';
 
 let loading: Promise<typeof uPlot> | null = null;
@@ -17,8 +17,6 @@ export function loadUPlot(): Promise<typeof uPlot> {
   loading ??= import('./uplot-lib').then((mod) => mod.default);
   return loading;
 }
-
-export type ChartInput = { spec: SeriesSpec; points: SeriesPoints }[];
 
 /** uPlot wants one shared x array: the union of the series' steps, with null where a series has no point. */
 export function align(series: ChartInput): uPlot.AlignedData {
@@ -53,7 +51,12 @@ export function onSchemeChange(redraw: () => void): () => void {
   return () => query.removeEventListener('change', redraw);
 }
 
-export function lineChart(get: () => ChartInput, title: string, logScale = false): Attachment<HTMLElement> {
+export function lineChart(
+  get: () => ChartInput,
+  title: string,
+  logScale = false,
+  height = 160,
+): Attachment<HTMLElement> {
   return (node) => {
     let plot: uPlot | null = null;
     let UPlot: typeof uPlot | null = null;
@@ -65,12 +68,13 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
       plot = new UPlot!(
         {
           width: width(),
-          height: 160,
+          height,
           legend: { show: true },
           scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
           axes: [
-            { label: m.chart_step(), ...axisTheme(node) },
-            { label: title, size: 60, ...axisTheme(node) },
+            { label: m.chart_step(), labelSize: 18, size: 30, ...axisTheme(node) },
+            // The title is the chart's caption, above it; the axis keeps its width for the numbers.
+            { size: 48, ...axisTheme(node) },
           ],
           series: [
             { label: m.chart_step() },
@@ -111,12 +115,14 @@ export function lineChart(get: () => ChartInput, title: string, logScale = false
       } else {
         plot.setData(align(input));
       }
+      // What the chart holds, read by tests: the steps, then each series' values (null where it has no point).
+      node.dataset.points = JSON.stringify(plot!.data);
     };
     $effect(() => {
       pending = get();
       timer ??= setTimeout(draw, 0);
     });
-    const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height: 160 }));
+    const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height }));
     resize.observe(node);
     const unscheme = onSchemeChange(() => shown && make(shown));
     return () => {

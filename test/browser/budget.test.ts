@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openApp, setWorkerDebug, waitForStatus, type Session } from './harness';
-import { train } from './steps';
+import { setFusedKernels, train } from './steps';
 import { megabytes } from '../../src/lib/shared/format';
 
 const MB = 1024 * 1024;
@@ -111,6 +111,8 @@ describe('data that does not fit is refused up front', () => {
 
   test('a split larger than the GPU’s largest buffer is refused at Train with both sizes; lifted, it trains', async () => {
     const { page } = s;
+    // tfjs's generic ops read the training split as float32 (the fused kernels' copy: the next test).
+    await setFusedKernels(page, false);
     const before = await splits();
     await setWorkerDebug(page, 'gpuBufferMB', 5);
     await page.getByLabel('Epochs', { exact: true }).fill('1');
@@ -126,5 +128,27 @@ describe('data that does not fit is refused up front', () => {
     await setWorkerDebug(page, 'gpuBufferMB', null);
     await train(page);
     expect(await alert().textContent()).toBe('');
+  });
+
+  test('the fused kernels upload the training split as bytes only: checked at its uint8 size, no float32 copy', async () => {
+    const { page } = s;
+    await setFusedKernels(page, true);
+    // 8,000 images × 784 bytes (5.98 MiB) do not fit in 5 MiB: refused with the bytes the fused kernels read.
+    await setWorkerDebug(page, 'gpuBufferMB', 5);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect.poll(() => alert().textContent(), { timeout: 30_000 }).toContain('GPU buffer');
+    expect(await alert().textContent()).toContain(
+      `The train data needs one GPU buffer of about ${megabytes(8000 * 784)} MB`,
+    );
+    await alert().getByRole('button', { name: 'Dismiss' }).click();
+    // 7 MiB holds the bytes but not a float32 copy (23.9 MiB): training goes through, so none was made.
+    await setWorkerDebug(page, 'gpuBufferMB', 7);
+    const done = async () =>
+      (await page.getByRole('status').textContent())?.match(/Done training/g)?.length ?? 0;
+    const runs = await done();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect.poll(done, { timeout: 180_000 }).toBe(runs + 1);
+    expect(await alert().textContent()).toBe('');
+    await setWorkerDebug(page, 'gpuBufferMB', null);
   });
 });

@@ -48,6 +48,8 @@ describe('evaluation, prediction and seeing the digits', () => {
       .locator('tbody tr')
       .count();
     expect(evalRows).toBe(6);
+    // The per-class table is behind its "Details".
+    await page.getByText('Per-class precision and recall', { exact: true }).click();
     expect(
       await page.getByRole('table', { name: 'Per-class precision and recall' }).locator('tbody tr').count(),
     ).toBe(10);

@@ -47,6 +47,8 @@ describe('custom models', () => {
       'LeNetModel',
       'ConvNetModel',
     ]);
+    // The layer table is behind the Model step's "Details" (it stays open for the rest of the session).
+    await page.locator('#models details.layers-details > summary').click();
     await model.selectOption('ConvNetModel');
     const caption = await byName(page, 'table', 'Layers of ConvNetModel').locator('caption').textContent();
     expect(caption).toContain('Layers of ConvNetModel: 870,634 parameters');

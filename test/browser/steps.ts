@@ -33,3 +33,10 @@ export async function predict(page: Page): Promise<void> {
   const download = page.getByRole('button', { name: 'Download predictions.csv', exact: true });
   await download.and(page.locator(':enabled')).waitFor({ timeout: 120_000 });
 }
+
+/** Sets the "Fused WebGPU kernels" setting (on by default: LogisticModel's own WebGPU kernels). */
+export async function setFusedKernels(page: Page, on: boolean): Promise<void> {
+  if (!(await page.getByLabel('Seed', { exact: true }).isVisible()))
+    await page.getByText('Advanced', { exact: true }).click();
+  await page.getByLabel('Fused WebGPU kernels', { exact: true }).setChecked(on);
+}

@@ -27,6 +27,19 @@ export interface DeviceSplit {
   dispose(): void;
 }
 
+/**
+ * The training split as train() reads it: its size and labels on the host, and the device copy its path reads. The
+ * generic path reads `x` and `y` (a DeviceSplit); the fused path reads its own uint8 copy, so these stay null there.
+ */
+export interface TrainingSplit {
+  count: number;
+  shape: [number, number, number];
+  numClasses: number;
+  labels: Int32Array | null;
+  x: tf.Tensor2D | null;
+  y: tf.Tensor2D | null;
+}
+
 /** Uploads in slices so the float copy on the host stays small whatever the split's size. */
 const UPLOAD_ROWS = 4096;
 

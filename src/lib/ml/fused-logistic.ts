@@ -20,6 +20,66 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { LossName } from '../shared/settings';
 import { PagetrainError, text } from '../shared/errors';
 
+/**
+ * The packed training state's layout, [W | b | m_W | m_b | v_W | v_b] for D inputs and C classes: where each part
+ * starts and ends (in float32s). The one place it is written; the kernels, the hand-over to and from tfjs's optimizer
+ * and the checkpoint's Adam state all read it from here.
+ */
+export interface FusedLayout {
+  D: number;
+  C: number;
+  /** Parameters: D·C weights, then C biases. */
+  K: number;
+  W: [number, number];
+  b: [number, number];
+  mW: [number, number];
+  mb: [number, number];
+  vW: [number, number];
+  vb: [number, number];
+  /** Float32s in all: 3·K. */
+  total: number;
+}
+
+export function fusedLayout(D: number, C: number): FusedLayout {
+  const DC = D * C;
+  const K = DC + C;
+  return {
+    D,
+    C,
+    K,
+    W: [0, DC],
+    b: [DC, K],
+    mW: [K, K + DC],
+    mb: [K + DC, 2 * K],
+    vW: [2 * K, 2 * K + DC],
+    vb: [2 * K + DC, 3 * K],
+    total: 3 * K,
+  };
+}
+
+export type FusedPart = 'W' | 'b' | 'mW' | 'mb' | 'vW' | 'vb';
+
+/** One part of a packed state (a view, not a copy). */
+export function fusedPart(all: Float32Array, layout: FusedLayout, part: FusedPart): Float32Array {
+  const [start, end] = layout[part];
+  return all.subarray(start, end);
+}
+
+/** A packed state from its parts (absent moments stay zero: Adam before its first step). */
+export function packFusedState(
+  layout: FusedLayout,
+  parts: Partial<Record<FusedPart, Float32Array>>,
+): Float32Array {
+  const all = new Float32Array(layout.total);
+  for (const [part, values] of Object.entries(parts) as [FusedPart, Float32Array][]) {
+    const [start, end] = layout[part];
+    if (values.length !== end - start)
+      throw new Error(`fused state: ${part} has ${values.length} values, the layout ${end - start}`);
+    all.set(values, start);
+  }
+  return all;
+}
+
 /** The subset of tfjs-backend-webgpu's WebGPUProgram that a custom program fills in. */
 interface Program {
   variableNames: string[];
@@ -80,7 +140,8 @@ function lossSnippet(loss: LossName, C: number): string {
 
 function forwardProgram(D: number, C: number, n: number, loss: LossName): Program {
   const words = Math.ceil(D / 4);
-  const K = D * C + C;
+  const { K, b } = fusedLayout(D, C);
+  const bias = b[0];
   return {
     variableNames: ['pixels', 'labels', 'order', 'params'],
     outputShape: [n, 2 * C + 1],
@@ -94,7 +155,7 @@ function forwardProgram(D: number, C: number, n: number, loss: LossName): Progra
         if (index >= uniforms.n) { return; }
         let ex = order[uniforms.start + index];
         var z : array<f32, ${C}>;
-        for (var c = 0; c < ${C}; c++) { z[c] = params[${D * C} + c]; }
+        for (var c = 0; c < ${C}; c++) { z[c] = params[${bias} + c]; }
         let row = ex * ${words};
         for (var w = 0; w < ${words}; w++) {
           let word = u32(pixels[row + w]);
@@ -137,7 +198,7 @@ function forwardProgram(D: number, C: number, n: number, loss: LossName): Progra
 
 function gradientProgram(D: number, C: number): Program {
   const words = Math.ceil(D / 4);
-  const K = D * C + C;
+  const { K } = fusedLayout(D, C);
   return {
     variableNames: ['pixels', 'order', 'fwd', 'params'],
     outputShape: [K],
@@ -216,11 +277,12 @@ function normsProgram(D: number, C: number): Program {
 }
 
 function adamProgram(D: number, C: number): Program {
-  const DC = D * C;
-  const K = DC + C;
+  // Thread i updates parameter i (W then b) and its two moments, at mW + i and vW + i.
+  const { K, b, mW, vW, total } = fusedLayout(D, C);
+  const DC = b[0];
   return {
     variableNames: ['grad', 'norms'],
-    outputShape: [3 * K],
+    outputShape: [total],
     shaderKey: `pagetrainLogisticAdam_${D}_${C}`,
     dispatchLayout: { x: [0] },
     dispatch: [Math.ceil(K / WG), 1, 1],
@@ -236,10 +298,10 @@ function adamProgram(D: number, C: number): Program {
           let nrm = select(norms[0], norms[1], index >= ${DC});
           g = g * uniforms.clip / max(nrm, uniforms.clip);
         }
-        let m = result[${K} + index] * uniforms.beta1 + g * uniforms.oneMinusBeta1;
-        let v = result[${2 * K} + index] * uniforms.beta2 + (g * g) * uniforms.oneMinusBeta2;
-        result[${K} + index] = m;
-        result[${2 * K} + index] = v;
+        let m = result[${mW[0]} + index] * uniforms.beta1 + g * uniforms.oneMinusBeta1;
+        let v = result[${vW[0]} + index] * uniforms.beta2 + (g * g) * uniforms.oneMinusBeta2;
+        result[${mW[0]} + index] = m;
+        result[${vW[0]} + index] = v;
         let mHat = m / uniforms.oneMinusAccBeta1;
         let vHat = v / uniforms.oneMinusAccBeta2;
         result[index] = mHat / (sqrt(vHat) + uniforms.eps) * -uniforms.lr + result[index];
@@ -296,6 +358,7 @@ export class FusedLogistic {
   readonly D: number;
   readonly C: number;
   readonly K: number;
+  readonly layout: FusedLayout;
   params: tf.Tensor1D;
   adamSteps: number;
   #backend: WebGPUBackend;
@@ -306,7 +369,8 @@ export class FusedLogistic {
   constructor(D: number, C: number, params: tf.Tensor1D, adamSteps: number) {
     this.D = D;
     this.C = C;
-    this.K = D * C + C;
+    this.layout = fusedLayout(D, C);
+    this.K = this.layout.K;
     this.params = params;
     this.adamSteps = adamSteps;
     this.#accBeta1 = accPow(Math.fround(ADAM.beta1), adamSteps + 1);

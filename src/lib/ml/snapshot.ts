@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../shared/settings';
 import type { BuiltModel, ModelSpec } from './models';
 import { newTrainingState, syncFusedWeights, type TrainingState } from './trainer';
+import { fusedPart } from './fused-logistic';
 import type { StateSnapshot, WeightBuffer, WeightSpec } from '../shared/snapshot-types';
 
 function specsOf(specs: tf.io.WeightsManifestEntry[]): WeightSpec[] {
@@ -59,12 +60,13 @@ async function serializeFusedOptimizer(state: TrainingState): Promise<WeightBuff
   const f = state.fused!;
   const all = await f.read();
   const [kernel, bias] = state.built.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { D, C, K } = f;
+  const { layout } = f;
+  const { D, C, K } = layout;
   const parts: [string, number[], Float32Array][] = [
-    [`${kernel.name}/m`, [D, C], all.subarray(K, K + D * C)],
-    [`${bias.name}/m`, [C], all.subarray(K + D * C, 2 * K)],
-    [`${kernel.name}/v`, [D, C], all.subarray(2 * K, 2 * K + D * C)],
-    [`${bias.name}/v`, [C], all.subarray(2 * K + D * C, 3 * K)],
+    [`${kernel.name}/m`, [D, C], fusedPart(all, layout, 'mW')],
+    [`${bias.name}/m`, [C], fusedPart(all, layout, 'mb')],
+    [`${kernel.name}/v`, [D, C], fusedPart(all, layout, 'vW')],
+    [`${bias.name}/v`, [C], fusedPart(all, layout, 'vb')],
   ];
   // tfjs's encodeWeights layout: the int32 count, then each float32 tensor, back to back.
   const data = new ArrayBuffer(4 + 2 * K * 4);

@@ -14,12 +14,12 @@ import * as tf from '@tensorflow/tfjs';
 import { learningRateAt, type TrainConfig } from '../shared/settings';
 import { withLine, type StepLog } from '../shared/step-log';
 import type { EpochMemory, Progress, TrainOutcome } from '../shared/worker-types';
-import { gatherBatch, type DeviceSplit } from './data';
+import { gatherBatch, type DeviceSplit, type TrainingSplit } from './data';
 import { LOSSES, l2Regularization } from './losses';
 import { gap, hitAtOne, oneHot, perr } from './metrics';
 import type { BuiltModel } from './models';
 import { epochOrder } from './random';
-import { FusedLogistic, type PackedSplit } from './fused-logistic';
+import { FusedLogistic, fusedLayout, fusedPart, packFusedState, type PackedSplit } from './fused-logistic';
 import { PagetrainError, text } from '../shared/errors';
 
 export interface TrainHooks {
@@ -66,6 +66,17 @@ export interface TrainOptions {
   packed?: () => PackedSplit;
 }
 
+/**
+ * The path train() takes for `state`: the fused kernels where `path` allows them and they apply, else tfjs's ops.
+ * Decided before the data is uploaded, so that only the copy this path reads is made.
+ */
+export function chooseTrainPath(state: TrainingState, path: TrainPath = 'auto'): 'fused' | 'generic' {
+  if (path === 'generic') return 'generic';
+  if (fusedApplies(state)) return 'fused';
+  if (path === 'fused') throw new PagetrainError('ConfigError', text('train_fused_not_applicable'));
+  return 'generic';
+}
+
 export function fusedApplies(state: TrainingState): boolean {
   // The fused kernels implement exactly Flatten → Dense(softmax): a restored or imported model must have that shape.
   const { model, spec } = state.built;
@@ -98,16 +109,11 @@ async function enterFused(state: TrainingState): Promise<FusedLogistic> {
   const [kernel, bias] = state.built.model.trainableWeights.map((w) => w.read());
   const [D, C] = kernel.shape as [number, number];
   const moments = await optimizerMoments(state);
-  const K = D * C + C;
-  const packed = new Float32Array(3 * K);
-  packed.set((await kernel.data()) as Float32Array, 0);
-  packed.set((await bias.data()) as Float32Array, D * C);
-  if (moments) {
-    packed.set(moments.m[0], K);
-    packed.set(moments.m[1], K + D * C);
-    packed.set(moments.v[0], 2 * K);
-    packed.set(moments.v[1], 2 * K + D * C);
-  }
+  const packed = packFusedState(fusedLayout(D, C), {
+    W: (await kernel.data()) as Float32Array,
+    b: (await bias.data()) as Float32Array,
+    ...(moments ? { mW: moments.m[0], mb: moments.m[1], vW: moments.v[0], vb: moments.v[1] } : {}),
+  });
   return new FusedLogistic(D, C, tf.tensor1d(packed), moments?.iterations ?? 0);
 }
 
@@ -116,9 +122,10 @@ export function syncFusedWeights(state: TrainingState): void {
   const f = state.fused;
   if (!f) return;
   const [kernel, bias] = state.built.model.trainableWeights;
+  const { D, C, W, b } = f.layout;
   tf.tidy(() => {
-    kernel.write(f.params.slice(0, f.D * f.C).reshape([f.D, f.C]));
-    bias.write(f.params.slice(f.D * f.C, f.C));
+    kernel.write(f.params.slice(W[0], W[1] - W[0]).reshape([D, C]));
+    bias.write(f.params.slice(b[0], b[1] - b[0]));
   });
 }
 
@@ -128,7 +135,8 @@ async function leaveFused(state: TrainingState): Promise<void> {
   if (!f) return;
   syncFusedWeights(state);
   const all = await f.read();
-  const { D, C, K } = f;
+  const { layout } = f;
+  const { D, C } = layout;
   const names = state.built.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
   const opt = state.optimizer as unknown as {
     accumulatedFirstMoment: { variable: tf.Variable }[];
@@ -138,10 +146,10 @@ async function leaveFused(state: TrainingState): Promise<void> {
   for (const v of [...opt.accumulatedFirstMoment, ...opt.accumulatedSecondMoment]) v.variable.dispose();
   const values = [
     { name: 'iter', tensor: tf.scalar(f.adamSteps, 'int32') as tf.Tensor },
-    { name: `${names[0]}/m`, tensor: tf.tensor2d(all.subarray(K, K + D * C), [D, C]) },
-    { name: `${names[1]}/m`, tensor: tf.tensor1d(all.subarray(K + D * C, 2 * K)) },
-    { name: `${names[0]}/v`, tensor: tf.tensor2d(all.subarray(2 * K, 2 * K + D * C), [D, C]) },
-    { name: `${names[1]}/v`, tensor: tf.tensor1d(all.subarray(2 * K + D * C, 3 * K)) },
+    { name: `${names[0]}/m`, tensor: tf.tensor2d(fusedPart(all, layout, 'mW'), [D, C]) },
+    { name: `${names[1]}/m`, tensor: tf.tensor1d(fusedPart(all, layout, 'mb')) },
+    { name: `${names[0]}/v`, tensor: tf.tensor2d(fusedPart(all, layout, 'vW'), [D, C]) },
+    { name: `${names[1]}/v`, tensor: tf.tensor1d(fusedPart(all, layout, 'vb')) },
   ];
   await state.optimizer.setWeights(values);
   // The new variables hold their own references to the data.
@@ -157,16 +165,18 @@ export function clipByNorm(g: tf.Tensor, clip: number): tf.Tensor {
 
 export async function train(
   state: TrainingState,
-  data: DeviceSplit,
+  data: TrainingSplit,
   config: TrainConfig,
   hooks: TrainHooks,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  if (!data.y || !data.labels) throw new PagetrainError('DataError', text('train_no_labels'));
-  const path = options.path ?? 'auto';
-  const useFused = path !== 'generic' && fusedApplies(state) && !!options.packed;
-  if (path === 'fused' && !useFused)
-    throw new PagetrainError('ConfigError', text('train_fused_not_applicable'));
+  if (!data.labels) throw new PagetrainError('DataError', text('train_no_labels'));
+  const useFused = !!options.packed && chooseTrainPath(state, options.path) === 'fused';
+  if (options.path === 'fused' && !useFused)
+    throw new PagetrainError('ConfigError', text('train_fused_not_packed'));
+  if (!useFused && (!data.x || !data.y))
+    throw new PagetrainError('DataError', text('train_generic_needs_device'));
+  const device = data as DeviceSplit;
   if (useFused && !state.fused) state.fused = await enterFused(state);
   if (!useFused && state.fused) await leaveFused(state);
   const packed = useFused ? options.packed!() : null;
@@ -213,7 +223,7 @@ export async function train(
     let kept: { labelLoss: tf.Scalar; predictions: tf.Tensor2D } | null = null;
     const indices = tf.tensor1d(batch, 'int32');
     tf.tidy(() => {
-      const { x, y } = gatherBatch(data, indices);
+      const { x, y } = gatherBatch(device, indices);
       const { grads } = tf.variableGrads(() => {
         const predictions = model.apply(x, { training: true }) as tf.Tensor2D;
         const labelLoss = LOSSES[config.labelLoss](y!, predictions);

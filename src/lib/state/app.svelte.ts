@@ -3,15 +3,17 @@
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../shared/settings';
-import { downloadText } from '../store/download';
+import { downloadText } from './download';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
+import { TrainingHistory } from './history.svelte';
 import { TrainingMonitor } from './training.svelte';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError } from '../i18n-text';
 import type { UserText } from '../shared/errors';
-import type { FlowJob } from './flow.svelte';
+import type { FlowJob, Job, Phase } from './types';
+import type { ImportResult, RestoreResult } from '../shared/persist-types';
 import type {
   BackendInfo,
   BackendName,
@@ -29,8 +31,11 @@ import type {
 } from '../shared/worker-types';
 import type { StepLog } from '../shared/step-log';
 
-export type Phase = 'idle' | 'training' | 'paused' | 'stopping';
-export type Job = 'loading' | 'evaluating' | 'predicting' | null;
+/** What the page tells whoever made it (App.svelte wires these to the notices). */
+export interface AppHooks {
+  /** A long job ended well. */
+  onDone?: (job: FlowJob) => void;
+}
 
 const SPLIT_LABEL: Record<SplitName, () => string> = {
   train: m.split_train,
@@ -42,7 +47,7 @@ const MAX_STATUS_LINES = 200;
 /** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
 type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
 
-/** The settings' problems in the page's language (ml/config.ts gives them as catalog texts). */
+/** The settings' problems in the page's language (shared/settings.ts gives them as catalog texts). */
 function localizedProblems(
   problems: Partial<Record<keyof TrainConfig, UserText>>,
 ): Partial<Record<keyof TrainConfig, string>> {
@@ -63,13 +68,16 @@ export class AppState {
   config = $state<TrainConfig>({ ...DEFAULT_TRAIN_CONFIG });
   phase = $state<Phase>('idle');
   job = $state<Job>(null);
-  /** The log; a line made in the worker is a catalog text, worded in the page's current language. */
+  /**
+   * The log (the last 200 lines, appended only through `#status`); a line made in the worker is a catalog text,
+   * worded in the page's current language.
+   */
   statusLines = $state.raw<(UserText | string)[]>([]);
-  logs = $state.raw<StepLog[]>([]);
+  /** The one training history: the log's step lines, the charts, the progress line and the runs view read it. */
+  history = new TrainingHistory();
   progress = $state<Progress | null>(null);
   hasModel = $state(false);
   evaluation = $state.raw<EvalResult | null>(null);
-  evalHistory = $state.raw<EvalPoint[]>([]);
   predictions = $state.raw<PredictResult | null>(null);
   /**
    * The failure shown in the alert, kept structured (what failed, and the error's catalog text when it has one) so
@@ -92,7 +100,7 @@ export class AppState {
   otherTabTraining = $state(false);
   #channel: BroadcastChannel | null =
     typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('pagetrain');
-  /** Charts, ETA and tf.memory() of the current run (training engine). */
+  /** ETA and tf.memory() of the training going on. */
   monitor = new TrainingMonitor();
   /** True while the worker moves to another backend. */
   switchingBackend = $state(false);
@@ -128,26 +136,24 @@ export class AppState {
   failed = $state<FlowJob | null>(null);
   /** Evaluation's or prediction's progress: examples done of the total. */
   jobProgress = $state<{ done: number; total: number } | null>(null);
-  /** Told when a long job ends well (the page shows a notice). */
-  onDone: ((job: FlowJob) => void) | null = null;
+  #hooks: AppHooks;
   #onJobProgress = proxy((done: number, total: number) => {
     this.jobProgress = { done, total };
   });
 
-  constructor() {
-    this.persist = new PersistState(this, () => this.#remote);
-    // Evaluations during training are drawn on the same charts as the training curves.
-    this.monitor.addSeries({
-      key: 'validation-loss',
-      chart: 'loss',
-      label: 'validation loss',
-      color: '#c2410c',
-    });
-    this.monitor.addSeries({
-      key: 'validation-hit',
-      chart: 'hit',
-      label: 'validation Hit@1',
-      color: '#b91c1c',
+  constructor(hooks: AppHooks = {}) {
+    this.#hooks = hooks;
+    this.persist = new PersistState({
+      remote: () => this.#remote,
+      config: () => $state.snapshot(this.config),
+      history: () => this.history.entries,
+      fail: (what, e) => this.fail(what, e),
+      note: (line) => this.#status(line),
+      onRestored: (r) => this.#restored(r),
+      onImported: (r) => this.#imported(r),
+      onImportedDeleted: (name) => {
+        if (this.config.model === name) this.config = { ...this.config, model: DEFAULT_TRAIN_CONFIG.model };
+      },
     });
     this.#spawn();
     if (this.#channel) {
@@ -229,6 +235,26 @@ export class AppState {
     this.statusLines = [...this.statusLines.slice(-(MAX_STATUS_LINES - 1)), line];
   }
 
+  /** A checkpoint's model is in the worker: its settings, and its run's curve so far (continuing extends it). */
+  #restored(r: RestoreResult): void {
+    this.config = { ...r.config };
+    this.hasModel = true;
+    this.evaluation = null;
+    this.progress = null;
+    this.history.replace(r.run?.history ?? []);
+    this.monitor.reset();
+  }
+
+  /** An imported model is in the worker: a model of its own, with no run yet. */
+  #imported(r: ImportResult): void {
+    this.config = { ...r.config };
+    this.hasModel = true;
+    this.evaluation = null;
+    this.progress = null;
+    this.history.clear();
+    this.monitor.reset();
+  }
+
   /** `what` failed (a function of the language, to follow a switch; or a string fixed when it failed) because of `e`. */
   fail(what: string | (() => string), e: unknown): void {
     console.error(typeof what === 'string' ? what : what(), e);
@@ -266,7 +292,7 @@ export class AppState {
           ? m.loaded_split_skipped({ ...loaded, skipped: summary.skipped })
           : m.loaded_split(loaded),
       );
-      this.onDone?.('data');
+      this.#hooks.onDone?.('data');
     } catch (e) {
       this.failed = 'data';
       this.fail(() => m.could_not_load_split({ label: SPLIT_LABEL[split]() }), e);
@@ -290,7 +316,7 @@ export class AppState {
       }
       this.splits = next;
       this.#status(m.loaded_sample({ splits: summaries.map((s) => `${s.split} ${s.count}`).join(', ') }));
-      this.onDone?.('data');
+      this.#hooks.onDone?.('data');
     } catch (e) {
       this.failed = 'data';
       this.fail(m.could_not_load_sample, e);
@@ -306,9 +332,8 @@ export class AppState {
     this.failed = null;
     this.phase = 'training';
     this.#announceTraining(true);
-    // Continuing a model (start_new_model off) continues its curve.
-    if (this.config.startNewModel) this.logs = [];
-    this.evalHistory = [];
+    // Continuing a model (start_new_model off) continues its curve; the worker's run goes on in the same way.
+    if (this.config.startNewModel) this.history.clear();
     this.progress = null;
     this.evaluation = null;
     this.predictions = null;
@@ -330,8 +355,7 @@ export class AppState {
         $state.snapshot(this.config),
         proxy({
           onLog: (log: StepLog) => {
-            this.logs = [...this.logs, log];
-            this.monitor.onLog(log);
+            this.history.add(log);
             this.#status(log.line);
           },
           onProgress: (p: Progress) => {
@@ -342,9 +366,7 @@ export class AppState {
             this.monitor.onEpochEnd(e);
           },
           onEval: (point: EvalPoint) => {
-            this.evalHistory = [...this.evalHistory, point];
-            this.monitor.push('validation-loss', point.step, point.metrics.Loss);
-            this.monitor.push('validation-hit', point.step, point.metrics['Hit@1']);
+            this.history.addEval(point);
             const m = point.metrics;
             this.#status(
               `validation at step ${point.step} | Hit@1: ${m['Hit@1'].toFixed(2)} GAP: ${m.GAP.toFixed(2)} Loss: ${m.Loss.toFixed(2)}`,
@@ -354,7 +376,7 @@ export class AppState {
       );
       this.hasModel = true;
       this.#status(outcome.line);
-      this.onDone?.('train');
+      this.#hooks.onDone?.('train');
     } catch (e) {
       this.failed = 'train';
       this.fail(m.training_failed, e);
@@ -416,7 +438,7 @@ export class AppState {
         `Evaluation on ${this.evaluation.examples} validation examples | Hit@1: ${m['Hit@1'].toFixed(3)} ` +
           `PERR: ${m.PERR.toFixed(3)} GAP: ${m.GAP.toFixed(3)} MAP: ${m.MAP.toFixed(3)} Loss: ${m.Loss.toFixed(3)}`,
       );
-      this.onDone?.('evaluate');
+      this.#hooks.onDone?.('evaluate');
     } catch (e) {
       this.failed = 'evaluate';
       this.fail(m.evaluation_failed, e);
@@ -434,7 +456,7 @@ export class AppState {
     try {
       this.predictions = await this.#remote.predict(this.#onJobProgress);
       this.#status(m.predicted_count({ n: this.predictions.count }));
-      this.onDone?.('predict');
+      this.#hooks.onDone?.('predict');
     } catch (e) {
       this.failed = 'predict';
       this.fail(m.prediction_failed, e);
@@ -442,6 +464,15 @@ export class AppState {
       this.job = null;
       this.jobProgress = null;
     }
+  }
+
+  /** Download log: every line of the log, as the page shows it, in a text file. */
+  downloadLog(): void {
+    downloadText(
+      'pagetrain-log.txt',
+      this.statusLines.map((l) => renderText(l)).join('\n') + '\n',
+      'text/plain',
+    );
   }
 
   async downloadPredictions(rich = false): Promise<void> {

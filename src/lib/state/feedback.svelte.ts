@@ -5,8 +5,8 @@
  */
 import { m } from '../../paraglide/messages.js';
 import { etaSeconds, type ProgressSample } from '../shared/eta';
-import type { AppState } from './app.svelte';
-import type { FlowJob } from './flow.svelte';
+import type { LoadProgress, Progress } from '../shared/worker-types';
+import type { FlowJob, Job, Phase } from './types';
 
 export interface Toast {
   id: number;
@@ -70,8 +70,18 @@ export function keepLast<T>(toasts: T[], n = 3): T[] {
   return toasts.slice(-n);
 }
 
+/** What the feedback reads of the page state (AppState has all of it). */
+export interface FeedbackInput {
+  readonly phase: Phase;
+  readonly progress: Progress | null;
+  readonly monitor: { readonly eta: number | null };
+  readonly job: Job;
+  readonly loadProgress: LoadProgress | null;
+  readonly jobProgress: { done: number; total: number } | null;
+}
+
 export class Feedback {
-  #app: AppState;
+  #app: FeedbackInput;
   #next = 1;
   // Sampled while a derived below is read; they hold timing only, no reactive state.
   #reading = new EtaClock();
@@ -79,9 +89,8 @@ export class Feedback {
 
   toasts = $state<Toast[]>([]);
 
-  constructor(app: AppState) {
+  constructor(app: FeedbackInput) {
     this.#app = app;
-    app.onDone = (job) => this.notify(job);
   }
 
   /** The job running now, if any, with its progress. */

@@ -4,12 +4,12 @@
  * and a short line saying what it needs next.
  */
 import { m } from '../../paraglide/messages.js';
-import type { AppState } from './app.svelte';
+import type { TrainConfig } from '../shared/settings';
+import type { EvalResult, PredictResult, SplitName, SplitSummary } from '../shared/worker-types';
+import type { FlowJob, Job, Phase } from './types';
 
 export type StepId = 'data' | 'model' | 'train' | 'evaluate' | 'predict';
 export type StepState = 'empty' | 'ready' | 'running' | 'done' | 'error';
-/** The steps whose jobs can fail (AppState.failed). */
-export type FlowJob = 'data' | 'train' | 'evaluate' | 'predict';
 
 export interface FlowStep {
   id: StepId;
@@ -34,22 +34,21 @@ export const STATE_NAME: Record<StepState, () => string> = {
   error: m.state_error,
 };
 
-/** The fields of AppState the flow reads. */
-export type FlowInput = Pick<
-  AppState,
-  | 'job'
-  | 'phase'
-  | 'failed'
-  | 'splits'
-  | 'configProblems'
-  | 'config'
-  | 'hasModel'
-  | 'canTrain'
-  | 'canEvaluate'
-  | 'canPredict'
-  | 'evaluation'
-  | 'predictions'
->;
+/** What the flow reads of the page state (AppState has all of it). */
+export interface FlowInput {
+  readonly job: Job;
+  readonly phase: Phase;
+  readonly failed: FlowJob | null;
+  readonly splits: Partial<Record<SplitName, Pick<SplitSummary, 'hasLabels'>>>;
+  readonly configProblems: Partial<Record<keyof TrainConfig, string>>;
+  readonly config: Pick<TrainConfig, 'model'>;
+  readonly hasModel: boolean;
+  readonly canTrain: boolean;
+  readonly canEvaluate: boolean;
+  readonly canPredict: boolean;
+  readonly evaluation: Pick<EvalResult, 'metrics'> | null;
+  readonly predictions: PredictResult | null;
+}
 
 /** A step's state from what is true of it, the first that holds winning. */
 function stateOf(running: boolean, failed: boolean, done: boolean, ready: boolean): StepState {
@@ -88,7 +87,7 @@ export function stepStates(app: FlowInput): Record<StepId, StepState> {
 
 const TARGET: Record<StepId, string> = {
   data: 'data',
-  model: 'train',
+  model: 'models',
   train: 'train',
   evaluate: 'evaluate',
   predict: 'predict',
@@ -150,9 +149,9 @@ export function nextText(step: FlowStep, app: FlowInput): string {
 }
 
 export class FlowState {
-  #app: AppState;
+  #app: FlowInput;
 
-  constructor(app: AppState) {
+  constructor(app: FlowInput) {
     this.#app = app;
   }
 

@@ -21,7 +21,7 @@ import {
 } from '../model-spec/format';
 import { nameProblem, parseDefinition, stringifyDefinition } from '../model-spec/json';
 import { resolveModel, type ResolvedModel } from '../model-spec/resolve';
-import { downloadText } from '../store/download';
+import { downloadText } from './download';
 import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
 import { shownError } from '../i18n-text';

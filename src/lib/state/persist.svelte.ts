@@ -2,17 +2,17 @@
  * The page's view of what is saved (issue 6): runs, checkpoints, storage use, imported models. The database lives in
  * the worker; this class asks it for listings (records without their weights) and hears when they change.
  */
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../shared/settings';
-import { downloadBlob } from '../store/download';
+import type { TrainConfig } from '../shared/settings';
+import { downloadBlob } from './download';
 import { WAITING_FOR_OTHER_TAB } from '../store/db';
 import { watchConnection } from '../store/models';
 import { formatBytes } from '../shared/format';
 import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, RunRecord } from '../shared/snapshot-types';
-import type { PersistPolicy } from '../shared/persist-types';
-import { withLine } from '../shared/step-log';
+import type { ImportResult, PersistPolicy, RestoreResult } from '../shared/persist-types';
+import type { HistoryEntry } from '../shared/step-log';
 import type { UserText } from '../shared/errors';
-import type { AppState } from './app.svelte';
+import { withLiveHistory } from './history.svelte';
 import { m } from '../../paraglide/messages.js';
 
 const POLICY_KEY = 'pagetrain.checkpointPolicy';
@@ -23,10 +23,28 @@ export interface StorageFigures {
   persisted: boolean;
 }
 
-export class PersistState {
-  #app: AppState;
+/** What PersistState needs of the page: the worker, the settings, and where to tell what happened. */
+export interface PersistHooks {
   /** The current worker (a new one after a restart). */
-  #remote: () => Remote;
+  remote: () => Remote;
+  /** The settings an imported model starts from. */
+  config: () => TrainConfig;
+  /** The page's training history, for the run in training (drawn as far as it goes, not as far as it was saved). */
+  history: () => readonly HistoryEntry[];
+  /** `what` failed because of `e` (shown in the page's one alert). */
+  fail: (what: () => string, e: unknown) => void;
+  /** A line for the log. */
+  note: (line: UserText | string) => void;
+  /** The worker now holds a checkpoint's model, its settings and its run (history up to the checkpoint's step). */
+  onRestored: (r: RestoreResult) => void;
+  /** The worker now holds an imported model (no run, no history). */
+  onImported: (r: ImportResult) => void;
+  /** An imported model was deleted: a page that had it chosen chooses another. */
+  onImportedDeleted: (name: string) => void;
+}
+
+export class PersistState {
+  #hooks: PersistHooks;
 
   runs = $state.raw<RunRecord[]>([]);
   checkpoints = $state.raw<CheckpointMeta[]>([]);
@@ -41,22 +59,25 @@ export class PersistState {
   saveError = $state.raw<UserText | string | null>(null);
   busy = $state(false);
 
-  compared = $derived(this.runs.filter((r) => this.selected.includes(r.id)));
+  compared = $derived(
+    this.runs
+      .filter((r) => this.selected.includes(r.id))
+      .map((r) => withLiveHistory(r, this.currentRunId, this.#hooks.history)),
+  );
 
-  constructor(app: AppState, remote: () => Remote) {
-    this.#app = app;
-    this.#remote = remote;
+  constructor(hooks: PersistHooks) {
+    this.#hooks = hooks;
     // The page's own connection (custom model definitions); the worker's reports through watchStorage.
     watchConnection({ onBlocked: () => this.#note(WAITING_FOR_OTHER_TAB) });
   }
 
   async init(): Promise<void> {
-    await this.#remote().watchStorage(
+    await this.#hooks.remote().watchStorage(
       proxy({
         onChange: () => void this.refresh(),
         onError: (message: UserText | string) => {
           this.saveError = message;
-          this.#app.fail(m.saving_failed, message);
+          this.#hooks.fail(m.saving_failed, message);
           void this.estimate();
         },
         onNotice: (message: UserText | string) => this.#note(message),
@@ -65,7 +86,7 @@ export class PersistState {
     // The policy is a page setting: kept in localStorage so a reload keeps it, handed to the worker at start.
     try {
       const saved = JSON.parse(localStorage.getItem(POLICY_KEY) ?? 'null') as Partial<PersistPolicy> | null;
-      if (saved) this.policy = await this.#remote().setCheckpointPolicy(saved);
+      if (saved) this.policy = await this.#hooks.remote().setCheckpointPolicy(saved);
     } catch (e) {
       console.warn('pagetrain: ignoring the saved checkpoint settings', e);
     }
@@ -74,7 +95,7 @@ export class PersistState {
 
   async refresh(): Promise<void> {
     try {
-      const l = await this.#remote().storage();
+      const l = await this.#hooks.remote().storage();
       this.runs = l.runs;
       this.checkpoints = l.checkpoints;
       this.policy = l.policy;
@@ -82,11 +103,11 @@ export class PersistState {
       this.importedModels = l.importedModels;
       if (l.problems.length && l.problems.join('\n') !== this.problems.join('\n')) {
         const count = l.problems.length;
-        this.#app.fail(() => m.records_skipped({ count }), new Error(l.problems.join('; ')));
+        this.#hooks.fail(() => m.records_skipped({ count }), new Error(l.problems.join('; ')));
       }
       this.problems = l.problems;
     } catch (e) {
-      this.#app.fail(m.could_not_read_saved, e);
+      this.#hooks.fail(m.could_not_read_saved, e);
     }
     await this.estimate();
   }
@@ -102,15 +123,12 @@ export class PersistState {
 
   async requestPersistent(): Promise<void> {
     const granted = (await navigator.storage?.persist?.()) ?? false;
-    this.#app.statusLines = [
-      ...this.#app.statusLines,
-      granted ? m.storage_persistent() : m.storage_declined(),
-    ];
+    this.#note(granted ? m.storage_persistent() : m.storage_declined());
     await this.estimate();
   }
 
   #note(line: UserText | string): void {
-    this.#app.statusLines = [...this.#app.statusLines.slice(-199), line];
+    this.#hooks.note(line);
   }
 
   async #job(what: () => string, fn: () => Promise<void>): Promise<void> {
@@ -118,7 +136,7 @@ export class PersistState {
     try {
       await fn();
     } catch (e) {
-      this.#app.fail(what, e);
+      this.#hooks.fail(what, e);
     } finally {
       this.busy = false;
     }
@@ -126,20 +144,16 @@ export class PersistState {
 
   async setPolicy(p: Partial<PersistPolicy>): Promise<void> {
     await this.#job(m.could_not_change_policy, async () => {
-      this.policy = await this.#remote().setCheckpointPolicy(p);
+      this.policy = await this.#hooks.remote().setCheckpointPolicy(p);
       localStorage.setItem(POLICY_KEY, JSON.stringify(this.policy));
     });
   }
 
   restore(c: CheckpointMeta): Promise<void> {
     return this.#job(m.could_not_restore, async () => {
-      const r = await this.#remote().restoreCheckpoint(c.id);
-      const app = this.#app;
-      app.config = { ...r.config };
-      app.hasModel = true;
-      app.evaluation = null;
-      app.logs = (r.run?.history ?? []).map(withLine);
+      const r = await this.#hooks.remote().restoreCheckpoint(c.id);
       this.currentRunId = r.run?.id ?? null;
+      this.#hooks.onRestored(r);
       this.#note(
         m.restored_checkpoint({ step: r.step, epoch: r.epoch, run: r.run?.name ?? m.a_deleted_run() }),
       );
@@ -152,25 +166,25 @@ export class PersistState {
 
   download(c: CheckpointMeta): Promise<void> {
     return this.#job(m.could_not_download_checkpoint, async () => {
-      this.#save('', await this.#remote().checkpointFiles(c.id));
+      this.#save('', await this.#hooks.remote().checkpointFiles(c.id));
     });
   }
 
   remove(c: CheckpointMeta): Promise<void> {
     return this.#job(m.could_not_delete_checkpoint, async () => {
-      await this.#remote().deleteCheckpoint(c.id);
+      await this.#hooks.remote().deleteCheckpoint(c.id);
       this.saveError = null;
       this.#note(m.deleted_checkpoint({ step: c.step }));
     });
   }
 
   pin(c: CheckpointMeta, pinned: boolean): Promise<void> {
-    return this.#job(m.could_not_pin, () => this.#remote().pinCheckpoint(c.id, pinned));
+    return this.#job(m.could_not_pin, () => this.#hooks.remote().pinCheckpoint(c.id, pinned));
   }
 
   removeRun(r: RunRecord): Promise<void> {
     return this.#job(m.could_not_delete_run, async () => {
-      await this.#remote().deleteRun(r.id);
+      await this.#hooks.remote().deleteRun(r.id);
       this.selected = this.selected.filter((id) => id !== r.id);
       this.saveError = null;
       this.#note(m.deleted_run({ name: r.name }));
@@ -185,7 +199,7 @@ export class PersistState {
 
   exportModel(): Promise<void> {
     return this.#job(m.could_not_export, async () => {
-      this.#save('', await this.#remote().exportModel());
+      this.#save('', await this.#hooks.remote().exportModel());
       this.#note(m.exported_model());
     });
   }
@@ -193,12 +207,9 @@ export class PersistState {
   importModel(files: File[]): Promise<void> {
     if (!files.length) return Promise.resolve();
     return this.#job(m.could_not_import_model, async () => {
-      const current: TrainConfig = $state.snapshot(this.#app.config);
-      const r = await this.#remote().importModel(files, current);
+      const r = await this.#hooks.remote().importModel(files, this.#hooks.config());
       if (!this.importedModels.includes(r.name)) this.importedModels = [...this.importedModels, r.name];
-      this.#app.config = { ...r.config };
-      this.#app.hasModel = true;
-      this.#app.evaluation = null;
+      this.#hooks.onImported(r);
       this.#note(
         r.withWeights
           ? m.imported_with_weights({ name: r.name, step: r.step })
@@ -212,10 +223,9 @@ export class PersistState {
     return this.#job(
       () => m.could_not_delete_model({ name }),
       async () => {
-        await this.#remote().deleteImportedModel(name);
+        await this.#hooks.remote().deleteImportedModel(name);
         this.importedModels = this.importedModels.filter((n) => n !== name);
-        if (this.#app.config.model === name)
-          this.#app.config = { ...this.#app.config, model: DEFAULT_TRAIN_CONFIG.model };
+        this.#hooks.onImportedDeleted(name);
         this.#note(m.deleted_imported_model({ name }));
       },
     );

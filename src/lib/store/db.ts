@@ -142,6 +142,59 @@ export async function openStore(name = DB_NAME, events: StoreEvents = {}, migrat
   return db;
 }
 
+/**
+ * A tab's connection to the database, opened on first use: the worker's persistence holds one, the page's model
+ * definitions another (each side of a tab opens its own). Opened again after the browser closed it; refused for good
+ * once this side gave it up to a newer version's upgrade in another tab (the page must be reloaded).
+ */
+export class Connection {
+  readonly #events: StoreEvents & { onOpen?(db: Db): Promise<void> };
+  readonly #migrate: boolean;
+  readonly #name: string;
+  #db: Promise<Db> | null = null;
+  #closedForUpgrade = false;
+
+  /** `migrate`: see openStore. `onOpen`: runs on each new connection before it is handed out. */
+  constructor(events: StoreEvents & { onOpen?(db: Db): Promise<void> } = {}, migrate = true, name = DB_NAME) {
+    this.#events = events;
+    this.#migrate = migrate;
+    this.#name = name;
+  }
+
+  /** Whether this side gave its connection up to a newer version's upgrade (nothing is saved after). */
+  get closedForUpgrade(): boolean {
+    return this.#closedForUpgrade;
+  }
+
+  open(): Promise<Db> {
+    if (this.#closedForUpgrade) return Promise.reject(new StoreError('StoreError', CLOSED_FOR_UPGRADE));
+    const events = this.#events;
+    this.#db ??= openStore(
+      this.#name,
+      {
+        onBlocking: () => {
+          this.#closedForUpgrade = true;
+          events.onBlocking?.();
+        },
+        onBlocked: () => events.onBlocked?.(),
+        onTerminated: () => {
+          this.#db = null;
+          events.onTerminated?.();
+        },
+      },
+      this.#migrate,
+    ).then(async (db) => {
+      await events.onOpen?.(db);
+      return db;
+    });
+    const opening = this.#db;
+    opening.catch(() => {
+      if (this.#db === opening) this.#db = null;
+    });
+    return opening;
+  }
+}
+
 /** True while the old models database is still there (its definitions may not have moved yet). */
 export async function legacyModelsPending(): Promise<boolean> {
   if (typeof indexedDB.databases !== 'function') return false;
@@ -176,8 +229,15 @@ async function migrateLegacyDefinitions(db: Db): Promise<void> {
   );
 }
 
-/** The error a failed write surfaces as: a quota failure keeps its name so the page can say what to delete. */
-function writeError(what: UserText, e: unknown, tx?: IDBTransaction | { error: DOMException | null }): Error {
+/**
+ * The error a failed write surfaces as, for every store of the database: a quota failure keeps its name
+ * (QuotaExceededError) and says the storage is full, so the page can say what to delete.
+ */
+export function writeError(
+  what: UserText,
+  e: unknown,
+  tx?: IDBTransaction | { error: DOMException | null },
+): Error {
   const cause = (tx?.error ?? e) as { name?: string; message?: string } | null;
   const name = cause?.name ?? '';
   if (name === 'QuotaExceededError' || (e as { name?: string })?.name === 'QuotaExceededError')

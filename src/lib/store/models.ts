@@ -3,17 +3,13 @@
  * name, read and written from the page. Records carry a version and are validated on load; one that fails is skipped
  * and reported, never trusted.
  */
-import { CLOSED_FOR_UPGRADE, DB_NAME, openStore, type Db, type StoreEvents } from './db';
+import { Connection, writeError, type StoreEvents } from './db';
 export { legacyModelsPending } from './db';
+import { RECORD_VERSION } from '../shared/snapshot-types';
 import { parseDefinition, stringifyDefinition } from '../model-spec/json';
 import type { ModelDefinition } from '../model-spec/format';
-import { PagetrainError } from '../shared/errors';
+import { text } from '../shared/errors';
 
-const RECORD_VERSION = 1;
-
-let db: Promise<Db> | null = null;
-/** Set when this tab closed its connection for a newer version's upgrade in another tab. */
-let closed = false;
 let listener: StoreEvents = {};
 
 /**
@@ -24,43 +20,19 @@ export function watchConnection(events: StoreEvents): void {
   listener = events;
 }
 
-function open(): Promise<Db> {
-  if (closed) return Promise.reject(new PagetrainError('StorageError', CLOSED_FOR_UPGRADE));
-  db ??= openStore(
-    DB_NAME,
-    {
-      onBlocked: () => listener.onBlocked?.(),
-      onBlocking: () => {
-        closed = true;
-        listener.onBlocking?.();
-      },
-      onTerminated: () => {
-        db = null;
-        listener.onTerminated?.();
-      },
-    },
-    // The worker moves the old database's definitions in (see openStore); the page only reads.
-    false,
-  );
-  db.catch(() => (db = null));
-  return db;
-}
-
-function storageError(e: unknown, what: string): Error {
-  const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
-  return Object.assign(
-    new Error(
-      quota
-        ? `The browser's storage for this page is full, so ${what} failed. Delete saved models or checkpoints you no longer need.`
-        : `${what} failed: ${(e as Error).message}`,
-    ),
-    { name: 'StorageError' },
-  );
-}
+/** The page's connection; the worker moves the old database's definitions in (see openStore), the page only reads. */
+const connection = new Connection(
+  {
+    onBlocked: () => listener.onBlocked?.(),
+    onBlocking: () => listener.onBlocking?.(),
+    onTerminated: () => listener.onTerminated?.(),
+  },
+  false,
+);
 
 /** Every saved definition, by name; `skipped` lists records that no longer validate. */
 export async function loadDefinitions(): Promise<{ definitions: ModelDefinition[]; skipped: string[] }> {
-  const records = await (await open()).getAll('definitions');
+  const records = await (await connection.open()).getAll('definitions');
   const definitions: ModelDefinition[] = [];
   const skipped: string[] = [];
   for (const r of records) {
@@ -78,17 +50,22 @@ export async function loadDefinitions(): Promise<{ definitions: ModelDefinition[
 export async function saveDefinition(def: ModelDefinition): Promise<void> {
   try {
     await (
-      await open()
-    ).put('definitions', { version: RECORD_VERSION, name: def.name, savedAt: Date.now(), definition: def });
+      await connection.open()
+    ).put('definitions', {
+      version: RECORD_VERSION,
+      name: def.name,
+      savedAt: Date.now(),
+      definition: def,
+    });
   } catch (e) {
-    throw storageError(e, `Saving the model "${def.name}"`);
+    throw writeError(text('store_save_definition', { name: def.name }), e);
   }
 }
 
 export async function deleteDefinition(name: string): Promise<void> {
   try {
-    await (await open()).delete('definitions', name);
+    await (await connection.open()).delete('definitions', name);
   } catch (e) {
-    throw storageError(e, `Deleting the model "${name}"`);
+    throw writeError(text('store_delete_definition', { name }), e);
   }
 }

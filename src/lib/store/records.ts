@@ -209,13 +209,40 @@ export async function sha256Hex(bytes: BufferSource): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * Bytes of a file hashed for its fingerprint: the whole file up to three slices, otherwise its size and a slice at its
+ * head, middle and tail. So a fingerprint costs at most 3 MiB of memory and reading, whatever the file's size (a
+ * split's data budget is checked before it is read; this must not read the whole file beside it).
+ */
+export const FINGERPRINT_SLICE_BYTES = 1024 * 1024;
+
+/** The bytes a fingerprint hashes (see FINGERPRINT_SLICE_BYTES). */
+export async function fingerprintBytes(f: Blob): Promise<Uint8Array<ArrayBuffer>> {
+  const slice = FINGERPRINT_SLICE_BYTES;
+  if (f.size <= 3 * slice) return new Uint8Array(await f.arrayBuffer());
+  const middle = Math.floor((f.size - slice) / 2);
+  const out = new Uint8Array(8 + 3 * slice);
+  new DataView(out.buffer).setFloat64(0, f.size, true);
+  let at = 8;
+  for (const start of [0, middle, f.size - slice]) {
+    out.set(new Uint8Array(await f.slice(start, start + slice).arrayBuffer()), at);
+    at += slice;
+  }
+  return out;
+}
+
+/**
+ * Name, size and SHA-256 of each file: of the whole file when it is small (up to 3 MiB), otherwise of its size and
+ * three 1 MiB slices (fingerprintBytes). Files are hashed one after another, so at most one sample is held.
+ */
 export async function fingerprintFiles(split: string, files: Blob[]): Promise<FileFingerprint[]> {
-  return Promise.all(
-    files.map(async (f) => ({
+  const out: FileFingerprint[] = [];
+  for (const f of files)
+    out.push({
       split,
       name: f instanceof File ? f.name : 'blob',
       size: f.size,
-      sha256: await sha256Hex(await f.arrayBuffer()),
-    })),
-  );
+      sha256: await sha256Hex(await fingerprintBytes(f)),
+    });
+  return out;
 }

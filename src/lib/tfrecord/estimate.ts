@@ -11,7 +11,7 @@
  * their pixel count is known only once decoded). Those are checked while reading instead (readSplit's `maxBytes`).
  * Nor where the first record is not readable: the reader then reports the problem with its file, record and offset.
  */
-import { detectSchema, type SchemaOverride } from './schema';
+import { detectSchema, type FeatureSchema, type SchemaOverride } from './schema';
 import { DEFAULT_MAX_RECORD_BYTES, FOOTER_BYTES, HEADER_BYTES, detectCompression } from './records';
 
 /** Bytes of the first file looked at: enough for a few hundred MNIST-sized records. */
@@ -102,27 +102,40 @@ export async function estimateSplit(
   files: Blob[],
   opts: { schema?: SchemaOverride } = {},
 ): Promise<SplitEstimate | null> {
-  if (files.length === 0) return null;
+  return (await probeSplit(files, opts)).estimate;
+}
+
+/**
+ * What a split's first bytes tell before it is read: its estimate (see estimateSplit) and the schema of its first
+ * record (with the user's `schema` choice applied), or null where the first record could not be read. A reader
+ * given that schema (`knownSchema`) does not detect it again.
+ */
+export async function probeSplit(
+  files: Blob[],
+  opts: { schema?: SchemaOverride } = {},
+): Promise<{ estimate: SplitEstimate | null; schema: FeatureSchema | null }> {
+  const none = { estimate: null, schema: null };
+  if (files.length === 0) return none;
   let total = 0;
   let firstGzip = false;
   for (const [i, f] of files.entries()) {
-    if (f.size < HEADER_BYTES) return null;
+    if (f.size < HEADER_BYTES) return none;
     const compression = detectCompression(await head(f, HEADER_BYTES));
-    if (compression === 'zlib') return null;
+    if (compression === 'zlib') return none;
     total += compression === 'gzip' ? await gzipSize(f) : f.size;
     if (i === 0) firstGzip = compression === 'gzip';
   }
   const name = (files[0] as File).name ?? 'file 1';
   const peek = await firstRecords(files[0], firstGzip);
-  if (!peek) return null;
-  let schema;
+  if (!peek) return none;
+  let schema: FeatureSchema;
   try {
     schema = detectSchema(peek.first, name, 0, 0, opts.schema);
   } catch {
-    return null;
+    return none;
   }
-  if (schema.imageKind === 'encoded') return null;
+  if (schema.imageKind === 'encoded') return { estimate: null, schema };
   const recordBytes = schema.height * schema.width * schema.depth + (schema.labelKey === null ? 0 : 4);
   const records = Math.round(total / peek.meanFramed);
-  return { records, bytes: records * recordBytes, recordBytes };
+  return { estimate: { records, bytes: records * recordBytes, recordBytes }, schema };
 }

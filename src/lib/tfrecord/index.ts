@@ -68,7 +68,7 @@ export {
   type SchemaOverride,
 } from './schema';
 export { SplitBuilder, type DecodedSplit, type ImageDecodeFn, type RgbaImage } from './split-builder';
-export { PEEK_BYTES, estimateSplit, type SplitEstimate } from './estimate';
+export { PEEK_BYTES, estimateSplit, probeSplit, type SplitEstimate } from './estimate';
 
 export interface ReadProgress {
   file: string;

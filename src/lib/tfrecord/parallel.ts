@@ -136,7 +136,7 @@ async function firstRecord(
   const bytes = end <= head.length ? head : await bytesOf(files[0], 0, end);
   if (bytes.length < end) return null;
   const data = bytes.subarray(HEADER_BYTES, end);
-  const schema = detectSchema(data, names[0], 0, 0, opts.schema);
+  const schema = opts.knownSchema ?? detectSchema(data, names[0], 0, 0, opts.schema);
   return { schema, features: listFeatures(data, { file: names[0], record: 0, offset: 0 }) };
 }
 

@@ -16,7 +16,7 @@
  * `null` or `undefined` goes back to the rule.
  */
 import { megabytes } from '../shared/format';
-import { estimateSplit, type SchemaOverride } from '../tfrecord';
+import { probeSplit, type FeatureSchema, type SchemaOverride } from '../tfrecord';
 import { text, PagetrainError, type UserText } from '../shared/errors';
 
 const MiB = 1024 * 1024;
@@ -55,17 +55,18 @@ export class DataTooLargeError extends PagetrainError {
 
 /**
  * Refuses, before reading, a split that will not fit: `others` bytes are held by the loaded splits this load keeps.
- * Returns the bytes left for the split (for the check while reading, where no estimate could be made).
+ * Returns the bytes left for the split (for the check while reading, where no estimate could be made) and the schema
+ * of its first record, found on the way (null where it could not be read: the reader then says why).
  */
 export async function checkFits(
   files: File[],
   others: number,
   backend: string | undefined,
   schema?: SchemaOverride,
-): Promise<number> {
+): Promise<{ left: number; schema: FeatureSchema | null }> {
   const budget = dataBudget(backend);
   const left = Math.max(0, budget - others);
-  const estimate = await estimateSplit(files, { schema });
+  const { estimate, schema: found } = await probeSplit(files, { schema });
   if (estimate && estimate.bytes > left) {
     const need = text(files.length > 1 ? 'budget_need_many' : 'budget_need_one', {
       names: files.map((f) => f.name).join(', '),
@@ -83,7 +84,7 @@ export async function checkFits(
         : text('budget_refused', { need, left: megabytes(left) }),
     );
   }
-  return left;
+  return { left, schema: found };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The worker's side of custom models: the definition of the model `Model` names (sent by the page before each run),
- * and the check that the backend in use can train it, made before the first step.
+ * The worker's side of custom models: which definition a run of `Model` builds (the page sends it before each run;
+ * the session keeps it), and the check that the backend in use can train it, made before the first step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { missingKernelsText } from '../ml/capability';
@@ -9,15 +9,11 @@ import { LOGISTIC_MODEL, logisticDefinition } from '../model-spec/presets';
 import { resolveModel, type Shape } from '../model-spec/resolve';
 import type { ModelDefinition } from '../model-spec/format';
 
-let current: ModelDefinition | null = null;
-
-/** Remembers the definition the next run of `def.name` builds (null: LogisticModel, built by its own function). */
-export function useDefinition(def: ModelDefinition | null): void {
-  current = def ? structuredClone(def) : null;
-}
-
-/** The definition for `name`, or undefined for LogisticModel; a ModelError when the page sent none for it. */
-export function definitionFor(name: string): ModelDefinition | undefined {
+/**
+ * The definition for `name`, or undefined for LogisticModel; a ModelError when the page sent none for it. `current`:
+ * the definition the page sent last (null: LogisticModel, built by its own function).
+ */
+export function definitionFor(name: string, current: ModelDefinition | null): ModelDefinition | undefined {
   if (current?.name === name) return current;
   if (name === LOGISTIC_MODEL) return undefined;
   throw new PagetrainError('ModelError', text('model_no_definition', { name }));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildModel } from '../../../src/lib/ml/models';
 import { serializeModel } from '../../../src/lib/ml/snapshot';
-import { MAX_MODEL_JSON_BYTES, parseModelFiles } from '../../../src/lib/worker/persist';
+import { MAX_MODEL_JSON_BYTES, parseModelFiles } from '../../../src/lib/worker/model-files';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,0 +1,250 @@
+/**
+ * The loaded splits: each split's bytes in this worker's memory, the files they were read from and their
+ * fingerprints, and the copies on the device, made on first use and only of what the training path reads: the
+ * images as float32 for tfjs's ops (any model, any backend), or as uint8 for LogisticModel's fused WebGPU kernels.
+ * Replacing a split drops its device copies; nothing is replaced until the new data is read whole.
+ *
+ * No tfjs of its own beyond the uploads (ml/data.ts, ml/fused-logistic.ts), so Node tests drive it on tfjs's cpu
+ * backend with readSplit; the app reads with the parse workers, the bench as the app does.
+ */
+import { decodedToDevice, type DeviceSplit, type TrainingSplit } from '../ml/data';
+import { packSplit, type PackedSplit } from '../ml/fused-logistic';
+import { fingerprintFiles } from '../store/records';
+import type { FileFingerprint } from '../shared/snapshot-types';
+import type { ReadSplitOptions, LoadedSplit } from '../tfrecord';
+import { text, PagetrainError } from '../shared/errors';
+import { checkFits, checkGpuBuffer } from './budget';
+import {
+  PREVIEW_IMAGES,
+  SPLITS,
+  type LoadOptions,
+  type LoadProgress,
+  type SplitName,
+  type SplitSummary,
+} from '../shared/worker-types';
+
+/** Reads a split's files (the app: in pieces, on the parse workers; tests and the bench may read in one go). */
+export type SplitReader = (files: Blob[], opts: ReadSplitOptions) => Promise<LoadedSplit>;
+
+export interface SplitsOptions {
+  read: SplitReader;
+  /** The backend in use (its name sets the data budget), or undefined before one is chosen. */
+  backend(): string | undefined;
+  /** The webgpu device, whose largest buffer limits a split on the GPU; null on another backend. */
+  gpu(): GPUDevice | null;
+}
+
+/** The training split as train() reads it on one path: the generic path's float32 copy, or the fused path's uint8. */
+export interface TrainingData {
+  data: TrainingSplit;
+  packed?: () => PackedSplit;
+}
+
+export class Splits {
+  readonly #opts: SplitsOptions;
+  readonly #host: Partial<Record<SplitName, LoadedSplit>> = {};
+  /** The files each split was last read from, to read again with another schema (TFRecord ingestion). */
+  readonly #sources: Partial<Record<SplitName, File[]>> = {};
+  readonly #fingerprints: Partial<Record<SplitName, FileFingerprint[]>> = {};
+  readonly #device: Partial<Record<SplitName, DeviceSplit>> = {};
+  /** The training split as uint8 on the GPU for the fused kernels; made on first use, dropped with the split. */
+  #packed: PackedSplit | null = null;
+
+  constructor(opts: SplitsOptions) {
+    this.#opts = opts;
+  }
+
+  /**
+   * Reads one split's files (several shards make one split). Data that will not fit in this tab is refused before it
+   * is read (see ./budget.ts), or while reading where its size cannot be told. On error the split keeps what it had.
+   */
+  async load(
+    split: SplitName,
+    files: File[],
+    options: LoadOptions = {},
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<SplitSummary> {
+    const fits = await checkFits(files, this.hostBytes(split), this.#opts.backend(), options.schema);
+    return this.#read(split, files, options, onProgress, fits.left, fits.schema);
+  }
+
+  /** Loads the three splits from one file each, checked together before any is read (all three or none). */
+  async loadAll(
+    files: Record<SplitName, File>,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<SplitSummary[]> {
+    const all = SPLITS.map((s) => files[s]);
+    const fits = await checkFits(all, 0, this.#opts.backend());
+    const summaries: SplitSummary[] = [];
+    // The check read the first file's first record: its schema is train's.
+    for (const [i, split] of SPLITS.entries())
+      summaries.push(
+        await this.#read(split, [all[i]], {}, onProgress, undefined, i === 0 ? fits.schema : null),
+      );
+    return summaries;
+  }
+
+  /** Reads a split again from the files it was last read from, with another schema or skip choice. */
+  reload(
+    split: SplitName,
+    options: LoadOptions,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<SplitSummary> {
+    const files = this.#sources[split];
+    if (!files) throw new PagetrainError('StateError', text('worker_no_data', { split }));
+    return this.load(split, files, options, onProgress);
+  }
+
+  async #read(
+    split: SplitName,
+    files: File[],
+    options: LoadOptions,
+    onProgress: ((p: LoadProgress) => void) | undefined,
+    maxBytes: number | undefined,
+    knownSchema: LoadedSplit['schema'] | null,
+  ): Promise<SplitSummary> {
+    const loaded = await this.#opts.read(files, {
+      onProgress: onProgress ? (p) => onProgress({ split, ...p }) : undefined,
+      schema: options.schema,
+      // Found by the budget check, with the user's choice applied: the reader does not detect it again.
+      knownSchema: knownSchema ?? undefined,
+      skipBadRecords: options.skipBadRecords,
+      maxBytes,
+    });
+    const fingerprints = await fingerprintFiles(split, files);
+    this.#sources[split] = files;
+    this.#fingerprints[split] = fingerprints;
+    this.#host[split] = loaded;
+    this.#dropDevice(split);
+    return summarize(split, loaded);
+  }
+
+  /** The split in this worker's memory, or undefined before it is loaded. */
+  host(split: SplitName): LoadedSplit | undefined {
+    return this.#host[split];
+  }
+
+  /** The split, or a StateError naming it when it is not loaded. */
+  require(split: SplitName): LoadedSplit {
+    const h = this.#host[split];
+    if (!h) throw new PagetrainError('DataError', text('worker_no_data', { split }));
+    return h;
+  }
+
+  /** [height, width, depth] of a loaded split's images. */
+  shape(split: SplitName): [number, number, number] {
+    const { schema } = this.require(split);
+    return [schema.height, schema.width, schema.depth];
+  }
+
+  /** Bytes the loaded splits other than `except` hold (images and labels). */
+  hostBytes(except?: SplitName): number {
+    let n = 0;
+    for (const s of SPLITS) {
+      const h = this.#host[s];
+      if (s !== except && h) n += h.images.byteLength + (h.labels?.byteLength ?? 0);
+    }
+    return n;
+  }
+
+  /** The class count the model uses: the largest any labelled split needs. */
+  numClasses(): number {
+    return Math.max(2, ...SPLITS.map((s) => (this.#host[s]?.labels ? this.#host[s].numClasses : 0)));
+  }
+
+  /** Name, size and hash of the files of every loaded split, for the run trained on them. */
+  fingerprints(): FileFingerprint[] {
+    return SPLITS.flatMap((s) => this.#fingerprints[s] ?? []);
+  }
+
+  /** The split on the device as float32, its labels one-hot over `classes` (made once, kept while they fit). */
+  device(split: SplitName, classes: number): DeviceSplit {
+    const h = this.require(split);
+    const existing = this.#device[split];
+    if (existing && existing.numClasses === classes) return existing;
+    const { schema } = h;
+    // The pixels as float32 in one buffer (the one-hot labels are far smaller).
+    checkGpuBuffer(this.#opts.gpu(), split, h.count * schema.height * schema.width * schema.depth * 4);
+    existing?.dispose();
+    const made = decodedToDevice(h, classes);
+    this.#device[split] = made;
+    return made;
+  }
+
+  /** The training split as uint8 for the fused kernels (made once, dropped with the split). */
+  packed(): PackedSplit {
+    if (!this.#packed) {
+      const h = this.require('train');
+      const dim = h.schema.height * h.schema.width * h.schema.depth;
+      checkGpuBuffer(this.#opts.gpu(), 'train', h.count * dim);
+      if (!h.labels) throw new PagetrainError('DataError', text('worker_no_labels'));
+      this.#packed = packSplit(h.images, h.labels, h.count, dim);
+    }
+    return this.#packed;
+  }
+
+  /**
+   * The training split for one path of train(): the fused kernels read only the uint8 copy (and the labels on the
+   * host), tfjs's ops only the float32 one; the other is not uploaded.
+   */
+  training(classes: number, path: 'fused' | 'generic'): TrainingData {
+    const h = this.require('train');
+    if (!h.labels) throw new PagetrainError('DataError', text('worker_no_labels'));
+    if (path === 'generic') return { data: this.device('train', classes) };
+    const packed = this.packed();
+    return {
+      data: {
+        count: h.count,
+        shape: this.shape('train'),
+        numClasses: classes,
+        labels: h.labels,
+        x: null,
+        y: null,
+      },
+      packed: () => packed,
+    };
+  }
+
+  /** Drops every device copy (a backend switch): they are made again on next use. */
+  dropDevice(): void {
+    for (const s of SPLITS) this.#dropDevice(s);
+  }
+
+  /** How many device copies are held, by kind (for tests). */
+  onDevice(): { float32: SplitName[]; packed: boolean } {
+    return { float32: SPLITS.filter((s) => this.#device[s]), packed: this.#packed !== null };
+  }
+
+  #dropDevice(split: SplitName): void {
+    this.#device[split]?.dispose();
+    delete this.#device[split];
+    if (split === 'train') {
+      this.#packed?.dispose();
+      this.#packed = null;
+    }
+  }
+}
+
+function summarize(split: SplitName, s: LoadedSplit): SplitSummary {
+  const { schema } = s;
+  const shown = Math.min(PREVIEW_IMAGES, s.count);
+  const pixels = schema.height * schema.width * schema.depth;
+  return {
+    split,
+    count: s.count,
+    files: s.files,
+    schema,
+    shape: [schema.height, schema.width, schema.depth],
+    numClasses: s.numClasses,
+    classCounts: s.classCounts,
+    hasLabels: s.labels !== null,
+    hasIds: s.ids !== null,
+    skipped: s.skipped,
+    features: s.features,
+    preview: {
+      count: shown,
+      images: s.images.slice(0, shown * pixels),
+      labels: s.labels ? Array.from(s.labels.subarray(0, shown)) : null,
+    },
+  };
+}
