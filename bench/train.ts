@@ -9,4 +9,6 @@ worker.onmessage = (e: MessageEvent<{ line?: string; done?: boolean; error?: str
   else if (e.data.done) report.done();
 };
 worker.onerror = (e) => report.fail(new Error(e.message));
-worker.postMessage({ url: new URL('/sample/train.tfrecords', location.href).href });
+// ?presets=MLPModel,LeNetModel adds those models' cases (slow on a software adapter).
+const presets = new URLSearchParams(location.search).get('presets')?.split(',').filter(Boolean) ?? [];
+worker.postMessage({ url: new URL('/sample/train.tfrecords', location.href).href, presets });
