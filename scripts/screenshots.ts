@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { chromium, type Page } from 'playwright-core';
 import { build, preview } from 'vite';
-import { evaluate, loadSample, predict, waitForStatus } from '../test/browser/steps';
+import { drawOne, evaluate, loadSample, predict, waitForStatus } from '../test/browser/steps';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const OUT = 'screenshots';
@@ -85,15 +85,7 @@ try {
   await shoot(page, 'evaluated');
 
   await predict(page);
-  // A "1" drawn on the pad: one stroke down its middle.
-  const pad = page.getByLabel('Drawing pad', { exact: true });
-  await pad.scrollIntoViewIfNeeded();
-  const box = (await pad.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
-  await page.mouse.down();
-  for (let k = 1; k <= 10; k++)
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
-  await page.mouse.up();
+  await drawOne(page);
   await page
     .getByLabel('Drawing prediction', { exact: true })
     .filter({ hasText: /^[0-9]$/ })

@@ -82,7 +82,7 @@ export async function openApp(options: BrowserContextOptions = {}): Promise<Sess
   };
 }
 
-export { waitForStatus } from './steps';
+export { drawOne, waitForStatus } from './steps';
 
 /** Runs `action`, waits for its `n` downloads and returns their contents by suggested file name. */
 export async function downloads(
@@ -99,18 +99,6 @@ export async function downloads(
   const files = new Map<string, Buffer>();
   for (const d of got) files.set(d.suggestedFilename(), await readFile((await d.path())!));
   return files;
-}
-
-/** Draws a "1" on the drawing pad with the mouse: one vertical stroke down the middle. */
-export async function drawOne(page: Page): Promise<void> {
-  const pad = page.getByLabel('Drawing pad', { exact: true });
-  await pad.scrollIntoViewIfNeeded();
-  const box = (await pad.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
-  await page.mouse.down();
-  for (let k = 1; k <= 10; k++)
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
-  await page.mouse.up();
 }
 
 /** The page's training worker (train.worker), as Playwright sees it. */
@@ -143,3 +131,14 @@ export const EXPORTED_FILES = [
   'optimizer.weights.bin',
   'training-state.json',
 ];
+
+/** ‖a − b‖ / ‖b‖ */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(d / n);
+}

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readSplit } from '../../src/lib/tfrecord';
-import { EXPORTED_FILES, downloads, openApp, waitForStatus, type Session } from './harness';
+import { EXPORTED_FILES, downloads, openApp, relativeError, waitForStatus, type Session } from './harness';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const STEP_LINE = /training step (\d+) \| Loss: (\d+\.\d\d) Examples\/sec: [\d.]+ \| (Hit@1: .*)$/;
@@ -111,17 +111,6 @@ function adamState(files: Map<string, Buffer>): { iter: number; moments: Float32
   const bin = files.get('optimizer.weights.bin')!;
   const buf = new Uint8Array(bin).buffer;
   return { iter: new Int32Array(buf, 0, 1)[0], moments: new Float32Array(buf, 4) };
-}
-
-/** ‖a − b‖ / ‖b‖ */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
 }
 
 /** A checkpoint's files, downloaded with its row's Download button (the newest row of that step). */

@@ -40,3 +40,15 @@ export async function setFusedKernels(page: Page, on: boolean): Promise<void> {
     await page.getByText('Advanced', { exact: true }).click();
   await page.getByLabel('Fused WebGPU kernels', { exact: true }).setChecked(on);
 }
+
+/** Draws a "1" on the drawing pad with the mouse: one vertical stroke down the middle. */
+export async function drawOne(page: Page): Promise<void> {
+  const pad = page.getByLabel('Drawing pad', { exact: true });
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let k = 1; k <= 10; k++)
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * (0.15 + 0.07 * k));
+  await page.mouse.up();
+}

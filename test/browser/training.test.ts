@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readSplit } from '../../src/lib/tfrecord';
-import { openApp, trainingWorker, waitForStatus, type Session } from './harness';
+import { openApp, relativeError, trainingWorker, waitForStatus, type Session } from './harness';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -168,17 +168,6 @@ async function trainAndEvaluate(page: Page, fused: boolean, run: RunSettings): P
   );
   const state = await lastTrain(page);
   return { lines, loss: await evaluationLoss(page), ...state };
-}
-
-/** ‖a − b‖ / ‖b‖ */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
 }
 
 function norm(a: Float32Array): number {
