@@ -2,7 +2,8 @@
  * The page as a workbench at 1280×800 (issue 18): the first visit is at most two screens tall and the page after the
  * whole job (sample, train, evaluate, predict) at most three; the layer editor stays closed until asked for and keeps
  * its draft; after Train is pressed, Pause, the training progress and the latest log line are on screen together
- * without scrolling; notices never cover a control; the log can be downloaded.
+ * without scrolling; notices never cover a control; the log can be downloaded; the per-class table (behind Details)
+ * is still found by its UI-CONTRACT name. On a phone, finished steps fold.
  */
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
@@ -122,6 +123,19 @@ describe('a workbench at 1280×800', () => {
     const height = await pageHeight(page);
     console.log(`workbench: after sample, train, evaluate, predict ${height} px tall at 1280×800`);
     expect(height).toBeLessThanOrEqual(3 * VIEWPORT.height);
+    // UI-CONTRACT's "Per-class precision and recall" is found by its name without opening anything; it takes no
+    // room on screen until its Details opens.
+    const perClass = page.getByRole('table', { name: 'Per-class precision and recall', exact: true });
+    expect(await perClass.locator('tbody tr').count()).toBe(10);
+    const room = () =>
+      page.locator('#evaluate .per-class').evaluate((el) => el.getBoundingClientRect().height);
+    expect(await room()).toBeLessThanOrEqual(1);
+    await page.getByText('Per-class precision and recall', { exact: true }).click();
+    expect(await room()).toBeGreaterThan(100);
+    expect(await perClass.locator('tbody tr').count()).toBe(10);
+    await page.getByText('Per-class precision and recall', { exact: true }).click();
+    expect(await room()).toBeLessThanOrEqual(1);
+
     // Nothing folds on a wide screen: every step shows, and no Show/Hide is offered.
     for (const name of ['Show Data', 'Hide Data', 'Show Evaluate', 'Hide Predict & export'])
       expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
