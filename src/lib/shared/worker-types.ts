@@ -2,9 +2,9 @@
  * Types and constants of the worker contract that the main thread may import as values: nothing here pulls in
  * tfjs (type imports are erased).
  */
+import type { LabelMisfit } from './label-fit';
 import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
 import type { UserText } from './errors';
-import type { LabelMisfit } from './label-fit';
 import type { StepLog } from './step-log';
 
 /** The reader's schema types, as the page shows and edits them. */
