@@ -1,7 +1,7 @@
 /**
  * Labels that do not fit the other splits: one record labelled 42 among labels 0–9 makes a 43-class model (the class
- * count is the largest label + 1, as before). The worker finds it when a split is loaded (worker/splits.ts); the page
- * warns in its alert, naming the record, and the user goes on or fixes the data.
+ * count is the largest label + 1, as before). The worker finds it on the load that can change it (worker/splits.ts);
+ * the page warns in its alert, naming the record, and the user goes on or fixes the data.
  */
 
 /** `Split`: the splits' names (worker-types.ts's SplitName, which holds this type: a parameter keeps them acyclic). */

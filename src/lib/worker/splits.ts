@@ -122,12 +122,15 @@ export class Splits {
     this.#fingerprints[split] = fingerprints;
     this.#host[split] = loaded;
     this.#dropDevice(split);
-    return { ...summarize(split, loaded), labelMisfit: this.labelMisfit() };
+    return { ...summarize(split, loaded), labelMisfit: this.labelMisfit(split) };
   }
 
-  /** A label of the loaded splits beyond the classes of the others (see labelMisfit below), or null. */
-  labelMisfit(): LabelMisfit<SplitName> | null {
-    return labelMisfit(this.#host);
+  /**
+   * A label of the loaded splits beyond the classes of the others (see labelMisfit below), or null; `loaded`: only
+   * what loading that split could change (test data are no reference, so a test load only checks the test labels).
+   */
+  labelMisfit(loaded?: SplitName): LabelMisfit<SplitName> | null {
+    return labelMisfit(this.#host, loaded === 'test' ? ['test'] : SPLITS);
   }
 
   /** The split in this worker's memory, or undefined before it is loaded. */
@@ -246,11 +249,14 @@ function largestLabel(s: LoadedSplit): number {
  * A split whose largest label lies beyond every label of the training and validation data (other than itself): one
  * record labelled 42 among 0–9 makes a 43-class model. Named by its largest label's first record. Test data are
  * checked but not compared with, as their labels may be dummies. Null when the labels fit, or there is nothing to
- * compare with.
+ * compare with. `checked`: the splits whose labels are checked.
  */
-export function labelMisfit(host: Partial<Record<SplitName, LoadedSplit>>): LabelMisfit<SplitName> | null {
+export function labelMisfit(
+  host: Partial<Record<SplitName, LoadedSplit>>,
+  checked: readonly SplitName[] = SPLITS,
+): LabelMisfit<SplitName> | null {
   let found: LabelMisfit<SplitName> | null = null;
-  for (const split of SPLITS) {
+  for (const split of checked) {
     const s = host[split];
     if (!s?.labels) continue;
     const others = (['train', 'validation'] as const).filter((o) => o !== split && host[o]?.labels);

@@ -218,6 +218,12 @@ describe('Splits: labels', () => {
     expect(splits.numClasses()).toBe(43);
     // Fixed data: no misfit.
     expect((await splits.load('train', [labelled('train.tfrecords', digits(30))])).labelMisfit).toBeNull();
+    // Validation labels beyond training's are named on the load that makes them so, not again on a test load, which
+    // does not change them.
+    const wider = await splits.load('validation', [labelled('validation.tfrecords', [...digits(20), 11])]);
+    expect(wider.labelMisfit).toMatchObject({ split: 'validation', label: 11, others: ['train'] });
+    expect((await splits.load('test', [labelled('test.tfrecords', [0, 5])])).labelMisfit).toBeNull();
+    await splits.load('validation', [labelled('validation.tfrecords', digits(20))]);
     // Test labels are checked, not compared with (they may be dummies: all 0 here).
     expect((await splits.load('test', [labelled('test.tfrecords', [0, 0, 0])])).labelMisfit).toBeNull();
     const test = await splits.load('test', [labelled('test.tfrecords', [1, 10, 3, 12])]);
