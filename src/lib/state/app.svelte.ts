@@ -13,6 +13,7 @@ import { m } from '../../paraglide/messages.js';
 import { renderText, shownError } from '../i18n-text';
 import type { UserText } from '../shared/errors';
 import type { LabelMisfit } from '../shared/label-fit';
+import { labelMisfitText } from './label-warning';
 import type { FlowJob, Job, Phase } from './types';
 import type { ImportResult, RestoreResult } from '../shared/persist-types';
 import type {
@@ -258,20 +259,7 @@ export class AppState {
 
   /** A label beyond the other splits' classes: a warning in the alert, the data stay loaded (shared/label-fit.ts). */
   #warnLabels(f: LabelMisfit<SplitName> | null): void {
-    if (!f) return;
-    const what = () =>
-      m.labels_misfit({
-        file: f.file,
-        record: f.record,
-        offset: f.offset,
-        label: f.label,
-        others: f.others.map((o) => SPLIT_LABEL[o]()).join(', '),
-        last: f.classes - 1,
-        split: SPLIT_LABEL[f.split](),
-        count: f.count,
-        classes: f.label + 1,
-      });
-    this.#failure = { what, cause: null };
+    if (f) this.#failure = { what: labelMisfitText(f, (split) => SPLIT_LABEL[split]()), cause: null };
   }
 
   /** `what` failed (a function of the language, to follow a switch; or a string fixed when it failed) because of `e`. */
