@@ -1,7 +1,8 @@
 /**
  * Import model (issue 7): a TensorFlow.js layers model.json with its weights, made here by tfjs in Node, becomes a
  * named model in `Model`, trains in the page, evaluates, and is still there after a reload (kept in IndexedDB); a
- * model.json with a layer outside the known set is refused with an alert naming the file and the layer.
+ * model.json with a layer outside the known set is refused with an alert naming the file and the layer; one with an
+ * empty weights manifest (a Keras model's architecture) trains from its layers' own initializers.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
@@ -168,5 +169,31 @@ describe('Import model', () => {
     await expect.poll(() => model.locator('option').allTextContents()).toContain('LogisticModel');
     expect(await model.locator('option').allTextContents()).not.toContain('Imported TinyMLP');
     expect(await page.getByRole('list', { name: 'Imported models' }).count()).toBe(0);
+  });
+
+  test('a model.json with an empty weightsManifest (a Keras architecture) imports and trains from its own initializers', async () => {
+    const { page } = s;
+    // The test before reloaded the page.
+    await byName(page, 'button', 'Load sample data').click();
+    await waitForStatus(page, /^Loaded the MNIST sample/);
+    const json = JSON.parse(files[0].buffer.toString('utf8'));
+    json.modelTopology.config.name = 'KerasArch';
+    json.weightsManifest = [];
+    await page
+      .getByLabel('Import model', { exact: true })
+      .setInputFiles([{ ...files[0], buffer: Buffer.from(JSON.stringify(json)) }]);
+    await waitForStatus(
+      page,
+      /Loaded Imported KerasArch without weights: Train starts it from fresh weights/,
+    );
+    expect(await page.getByRole('alert').textContent()).toBe('');
+    const model = byName(page, 'combobox', 'Model');
+    expect(await model.inputValue()).toBe('Imported KerasArch');
+    await fewSteps(page, 4);
+    await trainOnce(page, true);
+    const m = await evaluate(page);
+    for (const v of Object.values(m)) expect(Number.isFinite(v)).toBe(true);
+    // Four steps from the layers' initializers: well above chance (0.1).
+    expect(m.Accuracy).toBeGreaterThan(0.3);
   });
 });

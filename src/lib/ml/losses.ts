@@ -1,6 +1,6 @@
 /**
  * The starter code's losses.py, term for term, plus slim's l2_regularizer. Predictions are the model's output (for
- * LogisticModel already sigmoid/softmax probabilities), labels are dense float32 [batch, classes].
+ * LogisticModel already softmax probabilities), labels are dense float32 [batch, classes].
  *
  * Each loss also exists on plain Float32Arrays (`lossOnArrays`) for evaluation on the CPU. The tensor versions run in
  * float32 like TensorFlow; the array versions run in float64 with the same float32 epsilons, so the two agree to

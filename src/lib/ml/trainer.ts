@@ -6,9 +6,9 @@
  * steps the caller's `between()` hook runs; it yields to the worker's event loop so Pause/Stop messages arrive.
  *
  * Differences from the TensorFlow original, on purpose: each epoch is its own seeded shuffle of the whole split and
- * its last batch may be smaller (TF's shuffle_batch queue mixed epochs and dropped the remainder); tfjs's Adam adds
- * epsilon to sqrt(v̂) rather than folding the bias correction into the learning rate, a difference far below float32
- * noise at epsilon = 1e-8.
+ * its last batch may be smaller (TF's shuffle_batch queue ran across epochs, and its `allow_smaller_final_batch` let
+ * only the run's very last batch be smaller); tfjs's Adam adds epsilon to sqrt(v̂) rather than folding the bias
+ * correction into the learning rate, a difference far below float32 noise at epsilon = 1e-8.
  */
 import * as tf from '@tensorflow/tfjs';
 import { learningRateAt, type TrainConfig } from '../shared/settings';

@@ -2,6 +2,7 @@
  * Types and constants of the worker contract that the main thread may import as values: nothing here pulls in
  * tfjs (type imports are erased).
  */
+import type { LabelMisfit } from './label-fit';
 import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
 import type { UserText } from './errors';
 import type { StepLog } from './step-log';
@@ -79,6 +80,8 @@ export interface SplitSummary {
   features: FeatureInfo[];
   /** The first images (count × height × width × depth bytes) and their labels, for the page to draw. */
   preview: { count: number; images: Uint8Array; labels: number[] | null };
+  /** A label of the loaded splits beyond the classes of the others, after this load (./label-fit.ts); null: none. */
+  labelMisfit: LabelMisfit<SplitName> | null;
 }
 
 /** How to read a split (TFRecord ingestion): the user's schema choice, and whether to skip records with a bad CRC. */

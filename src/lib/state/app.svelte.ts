@@ -12,6 +12,8 @@ import { TrainingMonitor } from './training.svelte';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError } from '../i18n-text';
 import type { UserText } from '../shared/errors';
+import type { LabelMisfit } from '../shared/label-fit';
+import { labelMisfitText } from './label-warning';
 import type { FlowJob, Job, Phase } from './types';
 import type { ImportResult, RestoreResult } from '../shared/persist-types';
 import type {
@@ -255,6 +257,11 @@ export class AppState {
     this.monitor.reset();
   }
 
+  /** A label beyond the other splits' classes: a warning in the alert, the data stay loaded (shared/label-fit.ts). */
+  #warnLabels(f: LabelMisfit<SplitName> | null): void {
+    if (f) this.#failure = { what: labelMisfitText(f, (split) => SPLIT_LABEL[split]()), cause: null };
+  }
+
   /** `what` failed (a function of the language, to follow a switch; or a string fixed when it failed) because of `e`. */
   fail(what: string | (() => string), e: unknown): void {
     console.error(typeof what === 'string' ? what : what(), e);
@@ -292,6 +299,7 @@ export class AppState {
           ? m.loaded_split_skipped({ ...loaded, skipped: summary.skipped })
           : m.loaded_split(loaded),
       );
+      this.#warnLabels(summary.labelMisfit);
       this.#hooks.onDone?.('data');
     } catch (e) {
       this.failed = 'data';
@@ -316,6 +324,7 @@ export class AppState {
       }
       this.splits = next;
       this.#status(m.loaded_sample({ splits: summaries.map((s) => `${s.split} ${s.count}`).join(', ') }));
+      this.#warnLabels(summaries.find((s) => s.labelMisfit)?.labelMisfit ?? null);
       this.#hooks.onDone?.('data');
     } catch (e) {
       this.failed = 'data';

@@ -28,6 +28,8 @@ export type TFRecordErrorCode =
   | 'image-size'
   /** The label is negative, not an integer, too large, of an unusable kind, or has several values. */
   | 'bad-label'
+  /** A training or validation record without a label, or such a split whose first record has no label feature. */
+  | 'no-label'
   /** An int64 value lies beyond ±(2^53 − 1), where a JavaScript number would round it. */
   | 'int64-range'
   /** Corrupt or truncated gzip (or zlib) data, or compressed bytes given to the synchronous splitRecords. */

@@ -9,7 +9,13 @@ import {
   type FeatureSchema,
   type SchemaOverride,
 } from './schema';
-import { SplitBuilder, type DecodedSplit, type ImageDecodeFn } from './split-builder';
+import {
+  SplitBuilder,
+  type DecodedSplit,
+  type ImageDecodeFn,
+  type PieceOrigin,
+  type UnlabelledRecords,
+} from './split-builder';
 import { TFRecordError } from './errors';
 import { text } from '../shared/errors';
 import { megabytes } from '../shared/format';
@@ -67,7 +73,14 @@ export {
   type FeatureSchema,
   type SchemaOverride,
 } from './schema';
-export { SplitBuilder, type DecodedSplit, type ImageDecodeFn, type RgbaImage } from './split-builder';
+export {
+  SplitBuilder,
+  type DecodedSplit,
+  type ImageDecodeFn,
+  type PieceOrigin,
+  type RgbaImage,
+  type UnlabelledRecords,
+} from './split-builder';
 export { PEEK_BYTES, estimateSplit, probeSplit, type SplitEstimate } from './estimate';
 
 export interface ReadProgress {
@@ -83,8 +96,22 @@ export interface ReadProgress {
 export interface ReadSplitOptions {
   /** Called at the start and end of each file and about every 512 KiB in between. */
   onProgress?: (p: ReadProgress) => void;
-  /** Skip records whose data CRC fails instead of stopping; the result counts them in `skipped`. */
+  /**
+   * Skip records whose data CRC fails instead of stopping, and, with `requireLabels`, records without a label; the
+   * result counts them in `skipped`.
+   */
   skipBadRecords?: boolean;
+  /**
+   * Every record must have a label (training and validation data): one without is a 'no-label' error, or skipped
+   * with `skipBadRecords`; a split whose first record has no label feature at all is a 'no-label' error. Without it,
+   * a record without a label gets -1 (test data).
+   */
+  requireLabels?: boolean;
+  /**
+   * Where the bytes read start in their file (a piece of it, see parallel.ts): added to the record index and offset
+   * the decoded records are known by (errors of the records' contents, `firstOfLabel`).
+   */
+  origin?: PieceOrigin;
   /** Aborting stops the read between chunks and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** The user's choice of image, label and id features, over what detection picks. */
@@ -114,8 +141,9 @@ export interface ReadSplitOptions {
 
 /** A split as read from its files: its decoded records, and what the reading found (files, skipped records, features). */
 export interface LoadedSplit extends DecodedSplit {
-  /** Records skipped for a bad data CRC (only with skipBadRecords). */
+  /** Records skipped for a bad data CRC or, with `requireLabels`, for having no label (only with skipBadRecords). */
   skipped: number;
+  /** Each file's records in the split (skipped ones not counted). */
   files: { name: string; bytes: number; records: number }[];
   /** The features of the split's first record, to choose an override from. */
   features: FeatureInfo[];
@@ -152,6 +180,12 @@ export async function readSplitInto(
     if (b?.pendingImages) await b.decodePending(opts.decodeImage!);
   };
   let skipped = 0;
+  const unlabelled: UnlabelledRecords = !opts.requireLabels
+    ? 'keep'
+    : opts.skipBadRecords
+      ? 'skip'
+      : 'refuse';
+  const origin = opts.origin ?? { record: 0, offset: 0 };
   const summaries: LoadedSplit['files'] = [];
   /** Bytes of the files already read. */
   let doneBytes = 0;
@@ -195,7 +229,10 @@ export async function readSplitInto(
     };
     progress();
 
-    const add = (data: Uint8Array, index: number, offset: number) => {
+    const unlabelledBefore = builder?.unlabelledSkipped ?? 0;
+    const add = (data: Uint8Array, fileIndex: number, fileOffset: number) => {
+      const index = fileIndex + origin.record;
+      const offset = fileOffset + origin.offset;
       if (!builder) {
         // Size the storage from the first record when the bytes are not compressed. It is a guess (it grows as
         // needed), and a safe one: every pixel takes at least one byte in the file, so it stays near the files' size.
@@ -212,8 +249,18 @@ export async function readSplitInto(
             text('tf_hint_no_decoder'),
           );
         }
+        if (schema.labelKey === null && unlabelled !== 'keep') {
+          throw new TFRecordError(
+            'no-label',
+            text('tf_no_label_feature'),
+            name,
+            index,
+            offset,
+            text('tf_hint_no_label_feature'),
+          );
+        }
         features = listFeatures(data, { file: name, record: index, offset });
-        builder = new SplitBuilder(schema, guess);
+        builder = new SplitBuilder(schema, guess, unlabelled);
       }
       builder.add(data, name, index, offset);
     };
@@ -251,8 +298,19 @@ export async function readSplitInto(
         splitter.skipped ? text('tf_hint_all_crc', { count: splitter.skipped }) : '',
       );
     }
-    skipped += splitter.skipped;
-    summaries.push({ name, bytes: blob.size, records: splitter.records });
+    const leftOut = builder!.unlabelledSkipped - unlabelledBefore;
+    if (splitter.records === leftOut) {
+      throw new TFRecordError(
+        'no-records',
+        text('tf_no_records'),
+        name,
+        -1,
+        -1,
+        text('tf_hint_all_unlabelled', { count: leftOut }),
+      );
+    }
+    skipped += splitter.skipped + leftOut;
+    summaries.push({ name, bytes: blob.size, records: splitter.records - leftOut });
     doneBytes += blob.size;
     checkSize(name, 0);
   }

@@ -12,7 +12,9 @@
  *
  * Errors: a piece knows its records' offsets but not their index in the file. So when any piece fails, or anything
  * looks wrong, the split is read again by one `readSplit`, which reports the first problem exactly as it always does
- * (file, record index, byte offset). Bad input costs a second read; good input is never read twice.
+ * (file, record index, byte offset). Bad input costs a second read; good input is never read twice. Where each label
+ * was first seen (`firstOfLabel`) is placed in its file when the pieces are joined: offsets from the piece's start,
+ * record indexes from the records of the file's earlier pieces.
  */
 import { detectSchema, listFeatures, type FeatureSchema } from './schema';
 import {
@@ -30,7 +32,10 @@ import {
   type LoadedSplit,
 } from './index';
 
-/** Reads one piece of a split: `readSplit([piece], { knownSchema, skipBadRecords, onProgress })`, wherever it runs. */
+/**
+ * Reads one piece of a split: `readSplit([piece], { knownSchema, skipBadRecords, requireLabels, onProgress })`,
+ * wherever it runs.
+ */
 export interface PieceReader {
   /** How many pieces it reads at once, besides the one the caller reads itself. */
   readonly concurrency: number;
@@ -39,6 +44,7 @@ export interface PieceReader {
 
 export interface PieceOptions {
   skipBadRecords: boolean;
+  requireLabels: boolean;
   /** Which of the `concurrency` readers reads it (its pieces come one after another in the split). */
   worker: number;
   /** Bytes read and records decoded in the piece so far. */
@@ -206,12 +212,14 @@ export async function readSplitParallel(
   };
   const slice = (p: Piece) => files[p.file].slice(p.start, p.end);
   const skipBadRecords = opts.skipBadRecords ?? false;
+  const requireLabels = opts.requireLabels ?? false;
 
   let failed = false;
   const results = theirs.map((piece) =>
     reader
       .read(slice(piece), names[piece.file], schema, {
         skipBadRecords,
+        requireLabels,
         worker: readerOf(piece) - 1,
         onProgress: progress(pieces.indexOf(piece)),
       })
@@ -223,6 +231,8 @@ export async function readSplitParallel(
 
   /** Records per file, from this worker's pieces and then the workers'. */
   const perFile = files.map(() => 0);
+  /** Records per file read so far, skipped ones included: the index of the next piece's first record. */
+  const indexed = files.map(() => 0);
   let own: Awaited<ReturnType<typeof readSplitInto>> | null = null;
   let skipped = 0;
   try {
@@ -233,6 +243,8 @@ export async function readSplitParallel(
       own = await readSplitInto([new File([slice(piece)], names[piece.file])], {
         knownSchema: schema,
         skipBadRecords,
+        requireLabels,
+        origin: { record: indexed[piece.file], offset: piece.start },
         storageFor: total,
         into: own?.builder,
         signal: opts.signal,
@@ -240,6 +252,7 @@ export async function readSplitParallel(
       });
       skipped += own.skipped;
       perFile[piece.file] += own.builder.size - before;
+      indexed[piece.file] += own.files[0].records + own.skipped;
     }
   } catch {
     failed = true;
@@ -253,9 +266,11 @@ export async function readSplitParallel(
   const { builder } = own;
   try {
     for (const [k, r] of (theirResults as LoadedSplit[]).entries()) {
-      builder.append(r);
+      const { file, start } = theirs[k];
+      builder.append(r, { record: indexed[file], offset: start });
       skipped += r.skipped;
-      perFile[theirs[k].file] += r.count;
+      perFile[file] += r.count;
+      indexed[file] += r.count + r.skipped;
     }
   } catch {
     return sequential();

@@ -8,7 +8,12 @@
  * Decisions:
  *  - Pixel values outside 0..255 (after float scaling, ±0.5 for rounding) are a 'no-image' error: the feature does
  *    not hold 8-bit pixels. Values are never clamped or wrapped.
- *  - A record without the label feature (or with an empty list) gets the label -1.
+ *  - A record without the label feature (or with an empty list) gets the label -1 where labels may be absent (test
+ *    data: the starter code's inference.py reads no label); in training and validation data (`unlabelled: 'refuse'`)
+ *    it is a 'no-label' error naming the record, as the starter code's reader would have failed on it, or, with
+ *    'skip', it is left out and counted.
+ *  - The first record of each label is kept (file, record, offset), to name the record of a label that does not fit
+ *    the other splits (see worker/splits.ts).
  *  - int64 ids are kept exact as decimal strings, also beyond 2^53 (they are names, not numbers).
  *  - Encoded images take their shape from the decoded image (not from image/height, image/width features). They
  *    are stored with depth 1 while every image so far is grayscale (R = G = B), else depth 3; a colour image after
@@ -41,6 +46,17 @@ export interface DecodedSplit {
   numClasses: number;
   /** Records per class, numClasses long (records without a label are not counted). */
   classCounts: number[];
+  /** Where each label was first seen: file, 0-based record index in it, byte offset. */
+  firstOfLabel: Map<number, RecordContext>;
+}
+
+/** What to do with a record that has no label: keep it (label -1), refuse the split, or skip it and count it. */
+export type UnlabelledRecords = 'keep' | 'refuse' | 'skip';
+
+/** Where a piece of a split starts in its file: added to the record index and offset of what the piece reads. */
+export interface PieceOrigin {
+  record: number;
+  offset: number;
 }
 
 /** A decoded image: RGBA, 4 bytes per pixel, row-major (what `getImageData` gives). */
@@ -101,6 +117,12 @@ export class SplitBuilder {
   private labels: Int32Array | null;
   private readonly ids: string[] | null;
   private maxLabel = -1;
+  /** 1 for each label seen so far; `firstOfLabel` has where. */
+  private readonly labelSeen = new Uint8Array(MAX_CLASSES);
+  private readonly firstOfLabel = new Map<number, RecordContext>();
+  private readonly unlabelled: UnlabelledRecords;
+  /** Records left out for having no label (`unlabelled: 'skip'`). */
+  unlabelledSkipped = 0;
   private readonly floats: Float32Array;
   private readonly scalar = new Float64Array(2);
   /** The record being added, for errors (`failPixel`'s too); one object, updated per record. */
@@ -113,9 +135,13 @@ export class SplitBuilder {
   /** Encoded images read but not yet decoded, with their slot in `images`. */
   private pending: { bytes: Uint8Array; slot: number; ctx: RecordContext }[] = [];
 
-  /** @param expectedRecords initial capacity (a good guess saves copies; it grows as needed). */
-  constructor(schema: FeatureSchema, expectedRecords = 1024) {
+  /**
+   * @param expectedRecords initial capacity (a good guess saves copies; it grows as needed).
+   * @param unlabelled what a record without a label does (see the module comment).
+   */
+  constructor(schema: FeatureSchema, expectedRecords = 1024, unlabelled: UnlabelledRecords = 'keep') {
     this.schema = { ...schema };
+    this.unlabelled = unlabelled;
     this.pixels = schema.height * schema.width * schema.depth;
     this.capacity = Math.max(16, Math.ceil(expectedRecords));
     this.images = new Uint8Array(this.capacity * this.pixels);
@@ -172,6 +198,23 @@ export class SplitBuilder {
         offset,
       );
     }
+    // The label first: a record left out for having none must not have written its image into the next slot (int64
+    // images are written into storage assumed zeroed).
+    const label = this.labels ? this.readLabel(record, labelRef, ctx) : -1;
+    if (label < 0 && this.labels && this.unlabelled !== 'keep') {
+      if (this.unlabelled === 'skip') {
+        this.unlabelledSkipped++;
+        return;
+      }
+      throw new TFRecordError(
+        'no-label',
+        text('tf_no_label', { key: schema.labelKey ?? '' }),
+        file,
+        index,
+        offset,
+        text('tf_hint_no_label'),
+      );
+    }
     const at = this.count * pixels;
     let n = pixels;
     if (schema.imageKind === 'encoded') {
@@ -223,7 +266,7 @@ export class SplitBuilder {
       );
     }
 
-    if (this.labels) this.labels[this.count] = this.readLabel(record, labelRef, ctx);
+    if (this.labels) this.labels[this.count] = label;
     if (this.ids) this.ids.push(this.readId(record, idRef, ctx));
     this.count++;
   }
@@ -338,9 +381,10 @@ export class SplitBuilder {
 
   /**
    * Adds the records of `other`, decoded elsewhere with this builder's schema (a piece of the same split, see
-   * parallel.ts), after the records so far.
+   * parallel.ts), after the records so far. `origin`: where `other`'s piece starts in its file, to place the records
+   * it names.
    */
-  append(other: DecodedSplit): void {
+  append(other: DecodedSplit, origin: PieceOrigin = { record: 0, offset: 0 }): void {
     const { pixels } = this;
     if (other.schema.height * other.schema.width * other.schema.depth !== pixels)
       throw new Error('SplitBuilder.append: the records have another image size');
@@ -356,6 +400,15 @@ export class SplitBuilder {
       this.maxLabel = Math.max(this.maxLabel, maxOf(other.labels.subarray(0, other.count)));
     }
     if (this.ids && other.ids) for (const id of other.ids) this.ids.push(id);
+    for (const [label, at] of other.firstOfLabel) {
+      if (this.labelSeen[label]) continue;
+      this.labelSeen[label] = 1;
+      this.firstOfLabel.set(label, {
+        file: at.file,
+        record: at.record + origin.record,
+        offset: at.offset + origin.offset,
+      });
+    }
     this.count = count;
   }
 
@@ -368,7 +421,16 @@ export class SplitBuilder {
     const numClasses = Math.max(2, this.maxLabel + 1);
     const classCounts = new Array<number>(numClasses).fill(0);
     if (labels) for (const label of labels) if (label >= 0) classCounts[label]++;
-    return { count, schema: this.schema, images, labels, ids: this.ids, numClasses, classCounts };
+    return {
+      count,
+      schema: this.schema,
+      images,
+      labels,
+      ids: this.ids,
+      numClasses,
+      classCounts,
+      firstOfLabel: new Map(this.firstOfLabel),
+    };
   }
 
   private grow(): void {
@@ -425,7 +487,7 @@ export class SplitBuilder {
       record[start + 2] < 0x80
     ) {
       const label = record[start + 2];
-      if (label > this.maxLabel) this.maxLabel = label;
+      if (!this.labelSeen[label]) this.seen(label, ctx);
       return label;
     }
     const key = this.schema.labelKey ?? '';
@@ -442,8 +504,15 @@ export class SplitBuilder {
     if (!Number.isInteger(label)) throw bad(text('tf_label_not_int', { key, label }));
     if (label < 0) throw bad(text('tf_label_negative', { key, label }));
     if (label >= MAX_CLASSES) throw bad(text('tf_label_too_big', { key, label, max: MAX_CLASSES - 1 }));
-    if (label > this.maxLabel) this.maxLabel = label;
+    if (!this.labelSeen[label]) this.seen(label, ctx);
     return label;
+  }
+
+  /** A label's first record (a new label also may be a new largest one). */
+  private seen(label: number, ctx: RecordContext): void {
+    this.labelSeen[label] = 1;
+    this.firstOfLabel.set(label, { ...ctx });
+    if (label > this.maxLabel) this.maxLabel = label;
   }
 
   private readId(record: Uint8Array, ref: FeatureRef | null, ctx: RecordContext): string {

@@ -113,7 +113,6 @@ function layerClasses(
   return out;
 }
 
-/** Checks an uploaded model without running any of it; throws an ImportError naming the file and the problem. */
 /** An uploaded model, checked: its topology, weights (null: fresh ones), training state, name and files. */
 export interface ParsedModel {
   topology: Record<string, unknown>;
@@ -124,6 +123,7 @@ export interface ParsedModel {
   used: File[];
 }
 
+/** Checks an uploaded model without running any of it; throws an ImportError naming the file and the problem. */
 export async function parseModelFiles(files: File[]): Promise<ParsedModel> {
   const used = new Set<File>();
   const byName = new Map(files.map((f) => [f.name, f]));
@@ -204,6 +204,9 @@ export async function parseModelFiles(files: File[]): Promise<ParsedModel> {
       if (parts.length) throw importError(where, text('import_weight_file_missing', { file: missing }));
       return null; // topology only: the model starts from fresh weights
     }
+    // An empty manifest (a Keras model's architecture as tfjs's converter writes it) lists no weights: an
+    // architecture, which trains from its layers' own initializers, not a model whose weights are all unset.
+    if (specs.length === 0) return null;
     const want = weightBytes(specs);
     if (want > MAX_WEIGHT_BYTES)
       throw importError(where, text('import_weights_too_large', { bytes: want, limit: MAX_WEIGHT_BYTES }));
@@ -240,8 +243,6 @@ export async function parseModelFiles(files: File[]): Promise<ParsedModel> {
   const base = stem !== 'model' ? stem : typeof inner === 'string' && inner ? inner : 'model';
   return { topology, weights, state, name: `Imported ${base}`, used: [...used] };
 }
-
-/** Imported models read in this worker, by the name they have in `Model`: to rebuild them for a new run. */
 
 /** A fresh copy of an imported model (its uploaded weights, or fresh ones), for `Train` with start_new_model on. */
 export async function buildImported(p: ParsedModel): Promise<BuiltModel> {

@@ -49,6 +49,15 @@ export class ParsePool implements PieceReader {
   read(piece: Blob, name: string, schema: FeatureSchema, options: PieceOptions): Promise<LoadedSplit> {
     const w = this.#worker(options.worker % this.concurrency);
     const onProgress = options.onProgress && Comlink.proxy(options.onProgress);
-    return Promise.race([w.remote.read(piece, name, schema, options.skipBadRecords, onProgress), w.died]);
+    return Promise.race([
+      w.remote.read(
+        piece,
+        name,
+        schema,
+        { skipBadRecords: options.skipBadRecords, requireLabels: options.requireLabels },
+        onProgress,
+      ),
+      w.died,
+    ]);
   }
 }

@@ -10,12 +10,13 @@ const api = {
     piece: Blob,
     name: string,
     schema: FeatureSchema,
-    skipBadRecords: boolean,
+    { skipBadRecords, requireLabels }: { skipBadRecords: boolean; requireLabels: boolean },
     onProgress?: (bytesRead: number, records: number) => void,
   ) {
     const result = await readSplit([new File([piece], name)], {
       knownSchema: schema,
       skipBadRecords,
+      requireLabels,
       onProgress: onProgress && ((p) => onProgress(p.bytesRead, p.records)),
     });
     const buffers: ArrayBuffer[] = [result.images.buffer as ArrayBuffer];

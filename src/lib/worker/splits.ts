@@ -2,7 +2,9 @@
  * The loaded splits: each split's bytes in this worker's memory, the files they were read from and their
  * fingerprints, and the copies on the device, made on first use and only of what the training path reads: the
  * images as float32 for tfjs's ops (any model, any backend), or as uint8 for LogisticModel's fused WebGPU kernels.
- * Replacing a split drops its device copies; nothing is replaced until the new data is read whole.
+ * Replacing a split drops its device copies; nothing is replaced until the new data is read whole. Training and
+ * validation records must have a label (test data need not); after each load the labels are compared across the
+ * splits (`labelMisfit`).
  *
  * No tfjs of its own beyond the uploads (ml/data.ts, ml/fused-logistic.ts), so Node tests drive it on tfjs's cpu
  * backend with readSplit; the app reads with the parse workers, the bench as the app does.
@@ -13,6 +15,7 @@ import { fingerprintFiles } from '../store/records';
 import type { FileFingerprint } from '../shared/snapshot-types';
 import type { ReadSplitOptions, LoadedSplit } from '../tfrecord';
 import { text, PagetrainError } from '../shared/errors';
+import type { LabelMisfit } from '../shared/label-fit';
 import { checkFits, checkGpuBuffer } from './budget';
 import {
   PREVIEW_IMAGES,
@@ -81,7 +84,9 @@ export class Splits {
       summaries.push(
         await this.#read(split, [all[i]], {}, onProgress, undefined, i === 0 ? fits.schema : null),
       );
-    return summaries;
+    // Compared once all three are in.
+    const labelMisfit = this.labelMisfit();
+    return summaries.map((s) => ({ ...s, labelMisfit }));
   }
 
   /** Reads a split again from the files it was last read from, with another schema or skip choice. */
@@ -109,6 +114,7 @@ export class Splits {
       // Found by the budget check, with the user's choice applied: the reader does not detect it again.
       knownSchema: knownSchema ?? undefined,
       skipBadRecords: options.skipBadRecords,
+      requireLabels: split !== 'test',
       maxBytes,
     });
     const fingerprints = await fingerprintFiles(split, files);
@@ -116,7 +122,15 @@ export class Splits {
     this.#fingerprints[split] = fingerprints;
     this.#host[split] = loaded;
     this.#dropDevice(split);
-    return summarize(split, loaded);
+    return { ...summarize(split, loaded), labelMisfit: this.labelMisfit(split) };
+  }
+
+  /**
+   * A label of the loaded splits beyond the classes of the others (see labelMisfit below), or null; `loaded`: only
+   * what loading that split could change (test data are no reference, so a test load only checks the test labels).
+   */
+  labelMisfit(loaded?: SplitName): LabelMisfit<SplitName> | null {
+    return labelMisfit(this.#host, loaded === 'test' ? ['test'] : SPLITS);
   }
 
   /** The split in this worker's memory, or undefined before it is loaded. */
@@ -225,7 +239,41 @@ export class Splits {
   }
 }
 
-function summarize(split: SplitName, s: LoadedSplit): SplitSummary {
+/** The largest label a split holds, -1 for none. */
+function largestLabel(s: LoadedSplit): number {
+  for (let c = s.classCounts.length - 1; c >= 0; c--) if (s.classCounts[c] > 0) return c;
+  return -1;
+}
+
+/**
+ * A split whose largest label lies beyond every label of the training and validation data (other than itself): one
+ * record labelled 42 among 0–9 makes a 43-class model. Named by its largest label's first record. Test data are
+ * checked but not compared with, as their labels may be dummies. Null when the labels fit, or there is nothing to
+ * compare with. `checked`: the splits whose labels are checked.
+ */
+export function labelMisfit(
+  host: Partial<Record<SplitName, LoadedSplit>>,
+  checked: readonly SplitName[] = SPLITS,
+): LabelMisfit<SplitName> | null {
+  let found: LabelMisfit<SplitName> | null = null;
+  for (const split of checked) {
+    const s = host[split];
+    if (!s?.labels) continue;
+    const others = (['train', 'validation'] as const).filter((o) => o !== split && host[o]?.labels);
+    if (others.length === 0) continue;
+    const classes = Math.max(...others.map((o) => largestLabel(host[o]!))) + 1;
+    const label = largestLabel(s);
+    if (label < classes || (found && label <= found.label)) continue;
+    const at = s.firstOfLabel.get(label);
+    if (!at) continue;
+    let count = 0;
+    for (let c = classes; c < s.classCounts.length; c++) count += s.classCounts[c];
+    found = { split, ...at, label, count, others, classes };
+  }
+  return found;
+}
+
+function summarize(split: SplitName, s: LoadedSplit): Omit<SplitSummary, 'labelMisfit'> {
   const { schema } = s;
   const shown = Math.min(PREVIEW_IMAGES, s.count);
   const pixels = schema.height * schema.width * schema.depth;

@@ -49,6 +49,15 @@ describe('Import model: checked, never executed', () => {
     expect(p.name).toBe('Imported digits');
   });
 
+  test('an empty weightsManifest (a Keras architecture as converted) is an architecture: fresh weights', async () => {
+    const { json } = await exported();
+    for (const weightsManifest of [[], [{ paths: [], weights: [] }]]) {
+      const p = await parseModelFiles([jsonFile({ ...json, weightsManifest }, 'arch.json')]);
+      expect(p.weights).toBeNull();
+      expect(p.name).toBe('Imported arch');
+    }
+  });
+
   test('a layer type outside the known set is refused by name', async () => {
     const { json, bin } = await exported();
     const bad = structuredClone(json) as { modelTopology: { config: { layers: { class_name: string }[] } } };

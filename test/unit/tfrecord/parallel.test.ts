@@ -24,6 +24,7 @@ class InProcess implements PieceReader {
     return readSplit([new File([piece], name)], {
       knownSchema: schema,
       skipBadRecords: o.skipBadRecords,
+      requireLabels: o.requireLabels,
       onProgress: o.onProgress && ((p) => o.onProgress!(p.bytesRead, p.records)),
     }).catch((e: unknown) => {
       this.failed++;
@@ -41,8 +42,16 @@ function random(seed: number): () => number {
   };
 }
 
-/** `n` MNIST-like records (784 int64 pixels, label, id), about 1.2 KB each; `trap` plants a fake header in each. */
-function records(n: number, seed: number, trap = false): Uint8Array[] {
+/**
+ * `n` MNIST-like records (784 int64 pixels, label, id), about 1.2 KB each; `trap` plants a fake header in each;
+ * `labelOf` overrides labels (null: no label feature).
+ */
+function records(
+  n: number,
+  seed: number,
+  trap = false,
+  labelOf: (i: number) => number | null | undefined = () => undefined,
+): Uint8Array[] {
   const next = random(seed);
   return Array.from({ length: n }, (_, i) => {
     const pixels = Array.from({ length: 784 }, () => next());
@@ -50,9 +59,12 @@ function records(n: number, seed: number, trap = false): Uint8Array[] {
     const id = trap
       ? frameRecord(new Uint8Array([1, 2, 3, next()]))
       : new TextEncoder().encode(`img-${seed}-${i}`);
+    const label = labelOf(i);
     return encodeExample({
       image_raw: { kind: 'int64', values: pixels },
-      label: { kind: 'int64', values: [(i * 7 + seed) % 10] },
+      ...(label === null
+        ? {}
+        : { label: { kind: 'int64' as const, values: [label ?? (i * 7 + seed) % 10] } }),
       id: { kind: 'bytes', values: [id] },
     });
   });
@@ -71,6 +83,7 @@ function expectSame(a: LoadedSplit, b: LoadedSplit): void {
   expect(a.files).toEqual(b.files);
   expect(a.features).toEqual(b.features);
   expect(a.ids).toEqual(b.ids);
+  expect(a.firstOfLabel).toEqual(b.firstOfLabel);
   // Compared as bytes: a deep toEqual of megabytes is slow.
   expect(bytesOf(a.labels!).equals(bytesOf(b.labels!))).toBe(true);
   expect(bytesOf(a.images).equals(bytesOf(b.images))).toBe(true);
@@ -156,6 +169,42 @@ describe('readSplitParallel', () => {
     // Four whole reads of 6,000 records: about 2 s on an idle 2-core machine, past vitest's 5 s under load.
   }, 30_000);
 
+  it("labels first seen in the workers' pieces are placed in their files; unlabelled records as one readSplit", async () => {
+    // Two shards of 2,500 and 3,000 records: label 42 at record 2,000 of the second (a worker's piece), 11 at 1,900 of
+    // the first, records without a label at 100 (this worker's share) and 2,600 (a worker's).
+    const shards = [
+      file(
+        'a.tfrecords',
+        records(2500, 11, false, (i) => (i === 1900 ? 11 : i === 100 ? null : undefined)),
+      ),
+      file(
+        'b.tfrecords',
+        records(3000, 12, false, (i) => (i === 2000 ? 42 : i === 2600 ? null : undefined)),
+      ),
+    ];
+    const reader = new InProcess(3);
+    const split = await readSplitParallel(shards, {}, reader);
+    expectSame(split, await readSplit(shards));
+    expect(reader.pieces.length).toBeGreaterThan(1);
+    expect(reader.failed).toBe(0);
+    const b = splitRecords(new Uint8Array(await shards[1].arrayBuffer()), 'b.tfrecords');
+    expect(split.firstOfLabel.get(42)).toEqual({ file: 'b.tfrecords', record: 2000, offset: b[2000].offset });
+    expect(split.firstOfLabel.get(11)?.record).toBe(1900);
+
+    // Required: the first unlabelled record is refused as one readSplit refuses it.
+    const err = await failure(readSplitParallel(shards, { requireLabels: true }, new InProcess(3)));
+    expect(err.message).toBe((await failure(readSplit(shards, { requireLabels: true }))).message);
+    expect([err.code, err.file, err.record]).toEqual(['no-label', 'a.tfrecords', 100]);
+    // Skipped: the same split as one readSplit skipping them, still read in pieces, where the labels are.
+    const skipping = new InProcess(3);
+    const opts = { requireLabels: true, skipBadRecords: true };
+    const skipped = await readSplitParallel(shards, opts, skipping);
+    expectSame(skipped, await readSplit(shards, opts));
+    expect([skipped.skipped, skipped.count]).toEqual([2, 5498]);
+    expect(skipping.failed).toBe(0);
+    expect(skipped.firstOfLabel.get(42)?.record).toBe(2000);
+  }, 30_000);
+
   it('a truncated last record is reported as one readSplit reports it', async () => {
     const whole = new Uint8Array(writeTFRecords(records(5000, 9)));
     const cut = new File([whole.subarray(0, whole.length - 100)], 'cut.tfrecords');
@@ -173,6 +222,9 @@ describe('readSplitParallel', () => {
       await readSplit([big]).then((r) => ({
         ...r,
         files: [{ name: 'train.tfrecords.gz', bytes: gz.size, records: 6000 }],
+        firstOfLabel: new Map(
+          [...r.firstOfLabel].map(([label, at]) => [label, { ...at, file: 'train.tfrecords.gz' }]),
+        ),
       })),
     );
     const small = file('small.tfrecords', records(100, 10));

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { readSplit, type ReadSplitOptions } from '../../../src/lib/tfrecord';
+import { readSplit, splitRecords, type ReadSplitOptions } from '../../../src/lib/tfrecord';
 import { encodeExample, writeTFRecords } from '../../../src/lib/tfrecord/writer';
 import { debugHandle } from '../../../src/lib/worker/budget';
 import { Splits } from '../../../src/lib/worker/splits';
@@ -25,6 +25,21 @@ function file(name: string, count: number, classes: number, seed = 1): File {
   );
   return new File([new Uint8Array(bytes)], name);
 }
+
+/** 4×4 records labelled by `labels` (null: no label feature), as one file. */
+function labelled(name: string, labels: (number | null)[]): File {
+  const bytes = writeTFRecords(
+    labels.map((label, i) =>
+      encodeExample({
+        image_raw: { kind: 'int64', values: Array.from({ length: 16 }, (_, p) => (i + p) % 256) },
+        ...(label === null ? {} : { label: { kind: 'int64' as const, values: [label] } }),
+      }),
+    ),
+  );
+  return new File([new Uint8Array(bytes)], name);
+}
+
+const digits = (n: number) => Array.from({ length: n }, (_, i) => i % 10);
 
 function make(): { splits: Splits; reads: ReadSplitOptions[] } {
   const reads: ReadSplitOptions[] = [];
@@ -149,5 +164,76 @@ describe('Splits: the loaded splits and their device copies', () => {
     const { splits } = make();
     expect(() => splits.training(2, 'fused')).toThrow(expect.objectContaining({ name: 'DataError' }));
     expect(() => splits.device('test', 2)).toThrow(/test/);
+  });
+});
+
+describe('Splits: labels', () => {
+  test('training and validation records need a label; test records need none; a refused load keeps the split', async () => {
+    const { splits, reads } = make();
+    await splits.load('train', [labelled('train.tfrecords', digits(20))]);
+    const unlabelled = [...digits(5), null, ...digits(4)];
+    for (const split of ['train', 'validation'] as const) {
+      await expect(splits.load(split, [labelled('gaps.tfrecords', unlabelled)])).rejects.toMatchObject({
+        name: 'TFRecordError',
+        code: 'no-label',
+        file: 'gaps.tfrecords',
+        record: 5,
+      });
+    }
+    expect(splits.host('train')!.count).toBe(20);
+    expect(splits.host('validation')).toBeUndefined();
+    const test = await splits.load('test', [labelled('gaps.tfrecords', unlabelled)]);
+    expect(test.count).toBe(10);
+    expect(reads.map((r) => r.requireLabels)).toEqual([true, true, true, false]);
+    // Skip bad records: left out and counted.
+    const skipped = await splits.load('validation', [labelled('gaps.tfrecords', unlabelled)], {
+      skipBadRecords: true,
+    });
+    expect([skipped.count, skipped.skipped]).toEqual([9, 1]);
+  });
+
+  test('a label beyond the classes of the other splits is named: file, record, label, the classes they have', async () => {
+    const { splits } = make();
+    const train = [...digits(30)];
+    train[17] = 42;
+    const first = await splits.load('train', [labelled('train.tfrecords', train)]);
+    // Nothing to compare with yet.
+    expect(first.labelMisfit).toBeNull();
+    const summary = await splits.load('validation', [labelled('validation.tfrecords', digits(20))]);
+    const offset = splitRecords(
+      new Uint8Array(await labelled('train.tfrecords', train).arrayBuffer()),
+      'train.tfrecords',
+    )[17].offset;
+    expect(summary.labelMisfit).toEqual({
+      split: 'train',
+      file: 'train.tfrecords',
+      record: 17,
+      offset,
+      label: 42,
+      count: 1,
+      others: ['validation'],
+      classes: 10,
+    });
+    // The rule stays: the largest label + 1 classes.
+    expect(splits.numClasses()).toBe(43);
+    // Fixed data: no misfit.
+    expect((await splits.load('train', [labelled('train.tfrecords', digits(30))])).labelMisfit).toBeNull();
+    // Validation labels beyond training's are named on the load that makes them so, not again on a test load, which
+    // does not change them.
+    const wider = await splits.load('validation', [labelled('validation.tfrecords', [...digits(20), 11])]);
+    expect(wider.labelMisfit).toMatchObject({ split: 'validation', label: 11, others: ['train'] });
+    expect((await splits.load('test', [labelled('test.tfrecords', [0, 5])])).labelMisfit).toBeNull();
+    await splits.load('validation', [labelled('validation.tfrecords', digits(20))]);
+    // Test labels are checked, not compared with (they may be dummies: all 0 here).
+    expect((await splits.load('test', [labelled('test.tfrecords', [0, 0, 0])])).labelMisfit).toBeNull();
+    const test = await splits.load('test', [labelled('test.tfrecords', [1, 10, 3, 12])]);
+    expect(test.labelMisfit).toMatchObject({
+      split: 'test',
+      record: 3,
+      label: 12,
+      count: 2,
+      others: ['train', 'validation'],
+      classes: 10,
+    });
   });
 });
