@@ -29,11 +29,16 @@ async function statusLines(page: Page): Promise<string[]> {
   return lines.map((s) => s.trim());
 }
 
-/** The lines shown after `before`'s last line (all of them once it has scrolled out of the page's last 200). */
+/**
+ * The lines in `after` that were not in `before`: the page shows its last 200 lines, so `after` is `before` shifted
+ * by the new lines (the smallest shift that lines them up; identical lines, as two equal evaluations write, are new).
+ */
 function newLines(before: string[], after: string[]): string[] {
-  const last = before.at(-1);
-  const at = last === undefined ? -1 : after.lastIndexOf(last);
-  return after.slice(at + 1);
+  for (let shift = 0; shift <= before.length; shift++) {
+    const kept = before.slice(shift);
+    if (kept.length <= after.length && kept.every((l, i) => after[i] === l)) return after.slice(kept.length);
+  }
+  return after;
 }
 
 /** Runs `action` and returns the lines it logged, up to the first new line matching `last`. */

@@ -127,9 +127,9 @@ export async function evaluate(
 }
 
 /**
- * The model's weight values that are NaN or infinite (a diverged model), of how many. Checked before the model runs:
- * on webgpu a shader need not carry a NaN through (max and exp of NaN are the driver's choice; SwiftShader turns a
- * model of NaN weights into probabilities of 0.1 and losses below zero), so its outputs cannot tell.
+ * The model's weight values that are NaN or infinite (a diverged model), of how many: checked before the model runs,
+ * so a diverged model is refused with what is wrong rather than evaluated. (On webgpu its outputs do come back NaN,
+ * but the loss computed from them in shaders need not: SwiftShader gave a CrossEntropyLoss of −891.)
  */
 export async function nonFiniteWeights(model: tf.LayersModel): Promise<{ count: number; total: number }> {
   let count = 0;
