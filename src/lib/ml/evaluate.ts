@@ -22,10 +22,11 @@ import {
 export interface EvalRun {
   result: EvalResult;
   probabilities: Float32Array;
-  /** Examples whose predictions hold a NaN (a diverged model): their metrics mean nothing. */
+}
+
+/** eval.py's run over a split: also how many examples' predictions hold a NaN (their metrics mean nothing). */
+export interface ScriptEvalRun extends EvalRun {
   nanExamples: number;
-  /** eval.py's summary line (`epoch/eval number …`), written once the whole split is scored. */
-  epochLine: string;
 }
 
 /** What an evaluation reports while it runs. */
@@ -51,7 +52,7 @@ export async function evaluate(
   lossName: LossName,
   topK = 2,
   hooks: EvalHooks = {},
-): Promise<EvalRun> {
+): Promise<ScriptEvalRun> {
   const { globalStep = 0, onProgress, onLine } = hooks;
   if (!split.y || !split.labels) throw new PagetrainError('DataError', text('eval_no_labels'));
   const C = split.numClasses;
@@ -94,15 +95,16 @@ export async function evaluate(
   }
   await onLine?.(EVAL_DONE_LINE);
   const m = metrics.get();
-  const epochLine = formatEvalEpochLine({
-    globalStep,
-    hitAt1: m['Hit@1'],
-    perr: m.PERR,
-    map: m.MAP,
-    gap: m.GAP,
-    loss: m.Loss,
-  });
-  await onLine?.(epochLine);
+  await onLine?.(
+    formatEvalEpochLine({
+      globalStep,
+      hitAt1: m['Hit@1'],
+      perr: m.PERR,
+      map: m.MAP,
+      gap: m.GAP,
+      loss: m.Loss,
+    }),
+  );
   const confusion = confusionMatrix(allPredictions, split.labels, split.count, C);
   const pr = perClassPrecisionRecall(confusion, C);
   const result: EvalResult = {
@@ -123,7 +125,7 @@ export async function evaluate(
       support: Array.from(pr.support),
     },
   };
-  return { result, probabilities: allPredictions, nanExamples, epochLine };
+  return { result, probabilities: allPredictions, nanExamples };
 }
 
 /**
