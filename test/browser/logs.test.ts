@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SHOWN_LINES } from '../../src/lib/state/log-store';
 import { downloads, openApp, waitForStatus, type Session } from './harness';
 
 const F3 = String.raw`(-?\d+\.\d{3}|nan)`;
@@ -30,7 +31,7 @@ async function statusLines(page: Page): Promise<string[]> {
 }
 
 /**
- * The lines in `after` that were not in `before`: the page shows its last 200 lines, so `after` is `before` shifted
+ * The lines in `after` that were not in `before`: the page shows its last SHOWN_LINES lines, so `after` is `before` shifted
  * by the new lines (the smallest shift that lines them up; identical lines, as two equal evaluations write, are new).
  */
 function newLines(before: string[], after: string[]): string[] {
@@ -218,21 +219,24 @@ describe('the log', () => {
 
   test('Download log saves the whole session: more lines than the page holds, from its first line', async () => {
     const { page } = s;
-    // Batch size 1 for 7,100 steps: a status line every 10 steps, 700 or more lines in the log.
+    // Batch size 1 for 7,100 steps: a line every 10 steps (every step once each step is logged), past what the
+    // page holds (SHOWN_LINES) and past a chunk moved into a Blob.
     await train(page, { batch: 1, maxSteps: 7100 });
     const shown = await statusLines(page);
-    expect(shown).toHaveLength(200);
-    const note = page.getByText(/^The last 200 of [\d,]+ lines; Download log saves them all\.$/);
+    expect(shown).toHaveLength(SHOWN_LINES);
+    const note = page.getByText(
+      new RegExp(String.raw`^The last ${SHOWN_LINES} of [\d,]+ lines; Download log saves them all\.$`),
+    );
     expect(await note.isVisible()).toBe(true);
 
     const files = await downloads(page, 1, () => button(page, 'Download log').click());
     const text = files.get('pagetrain-log.txt')!.toString('utf8');
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.slice(0, -1).split('\n');
-    expect(lines.length).toBeGreaterThan(710);
+    expect(lines.length).toBeGreaterThan(Math.max(710, SHOWN_LINES));
     expect(lines[0]).toBe(firstLine);
     // What the page shows is the file's end; every step line of the run is there, in order.
-    expect(lines.slice(-200)).toEqual(shown);
+    expect(lines.slice(-SHOWN_LINES)).toEqual(shown);
     // train.py's full lines (every 10th step), whether or not the short ones are logged between them.
     const steps = lines.flatMap((l) => /^training step (\d+) \|.*\| Hit@1:/.exec(l)?.[1] ?? []).map(Number);
     const run = steps.slice(steps.lastIndexOf(10));
