@@ -71,3 +71,38 @@ Object.defineProperty(globalThis, 'navigator', {
   configurable: true,
   writable: true,
 });
+
+/*
+ * How Dawn's binding waits: while any promise of it is pending (a read-back's mapAsync, onSubmittedWorkDone), it
+ * calls setImmediate again and again, polling for events — a busy loop on Node's main thread (a browser waits on an
+ * event instead). On SwiftShader, where the "GPU" is the CPU's threads, that loop takes a core from the work it waits
+ * for: the fused kernels, which read back only at log steps, ran at 0.4–0.6× the speed they reach without it
+ * (paired epochs in one process; bench/README.md). Dawn looks setImmediate up on the global object at every poll, so its
+ * polls are paced here: for the first POLL_SPIN_MS of a wait they run at once, as before (a short wait on a real GPU
+ * stays short), then at most once a millisecond. PAGETRAIN_DAWN_POLL=spin keeps Dawn's own loop, to compare.
+ */
+const POLL_SPIN_MS = 2;
+{
+  const immediate = globalThis.setImmediate;
+  // Dawn's poll callback is a native function; everything else keeps setImmediate as it was.
+  const isNative = (fn: unknown): boolean =>
+    typeof fn === 'function' && /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
+  // Dawn polls again from inside its poll while something is still pending: a call from anywhere else starts a wait.
+  let polling = false;
+  let waitStarted = 0;
+  globalThis.setImmediate = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+    if (!isNative(fn) || process.env.PAGETRAIN_DAWN_POLL === 'spin') return immediate(fn, ...args);
+    const now = performance.now();
+    if (!polling) waitStarted = now;
+    const poll = () => {
+      polling = true;
+      try {
+        fn(...args);
+      } finally {
+        polling = false;
+      }
+    };
+    if (now - waitStarted < POLL_SPIN_MS) return immediate(poll);
+    return setTimeout(poll, 1) as unknown as NodeJS.Immediate;
+  }) as typeof setImmediate;
+}

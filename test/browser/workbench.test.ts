@@ -2,13 +2,14 @@
  * The page as a workbench at 1280×800 (issue 18): the first visit is at most two screens tall and the page after the
  * whole job (sample, train, evaluate, predict) at most three; the layer editor stays closed until asked for and keeps
  * its draft; after Train is pressed, Pause, the training progress and the latest log line are on screen together
- * without scrolling; notices never cover a control; the log can be downloaded.
+ * without scrolling; notices never cover a control; the log can be downloaded; the per-class table (behind Details)
+ * is still found by its UI-CONTRACT name. On a phone, finished steps fold.
  */
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openApp, waitForStatus, type Session } from './harness';
-import { evaluate, loadSample, predict } from './steps';
+import { evaluate, loadSample, predict, train } from './steps';
 
 const VIEWPORT = { width: 1280, height: 800 };
 
@@ -122,6 +123,22 @@ describe('a workbench at 1280×800', () => {
     const height = await pageHeight(page);
     console.log(`workbench: after sample, train, evaluate, predict ${height} px tall at 1280×800`);
     expect(height).toBeLessThanOrEqual(3 * VIEWPORT.height);
+    // UI-CONTRACT's "Per-class precision and recall" is found by its name without opening anything; it takes no
+    // room on screen until its Details opens.
+    const perClass = page.getByRole('table', { name: 'Per-class precision and recall', exact: true });
+    expect(await perClass.locator('tbody tr').count()).toBe(10);
+    const room = () =>
+      page.locator('#evaluate .per-class').evaluate((el) => el.getBoundingClientRect().height);
+    expect(await room()).toBeLessThanOrEqual(1);
+    await page.getByText('Per-class precision and recall', { exact: true }).click();
+    expect(await room()).toBeGreaterThan(100);
+    expect(await perClass.locator('tbody tr').count()).toBe(10);
+    await page.getByText('Per-class precision and recall', { exact: true }).click();
+    expect(await room()).toBeLessThanOrEqual(1);
+
+    // Nothing folds on a wide screen: every step shows, and no Show/Hide is offered.
+    for (const name of ['Show Data', 'Hide Data', 'Show Evaluate', 'Hide Predict & export'])
+      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
 
     const full = page.getByRole('button', { name: 'Full log', exact: true });
     const box = page.locator('.log-scroll');
@@ -143,10 +160,20 @@ describe('a workbench at 1280×800', () => {
   });
 });
 
+/**
+ * A phone: one column, the steps first and the live view after them. A finished step folds to its heading and one
+ * line (the one it had in the steps bar) once the person has moved on, so the page after the whole job is the step in
+ * hand, the live view (progress and log, the two charts, the pad with its probabilities, the mistakes) and the saved
+ * checkpoints and runs. Each of those is about one phone screen: PHONE_SCREENS screens at most, against 7,768 px (10.5
+ * screens) with every step open.
+ */
+const PHONE = { width: 360, height: 740 };
+const PHONE_SCREENS = 4.5;
+
 describe('a 360 px phone', () => {
   let s: Session;
   beforeAll(async () => {
-    s = await openApp({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+    s = await openApp({ viewport: PHONE, hasTouch: true, isMobile: true });
   });
   afterAll(async () => {
     await s?.close();
@@ -160,5 +187,54 @@ describe('a 360 px phone', () => {
     expect(live.y).toBeGreaterThan(data.y + data.height);
     expect(Math.abs(live.x - data.x)).toBeLessThan(2);
     console.log(`workbench: phone, sample loaded, ${await pageHeight(page)} px tall at 360 px`);
+  });
+
+  test('after the whole job finished steps are folded and the page is a few screens; Show unfolds one', async () => {
+    const { page } = s;
+    await train(page, 2);
+    await evaluate(page);
+    await predict(page);
+    const height = await pageHeight(page);
+    console.log(`workbench: phone, after sample, train, evaluate, predict ${height} px tall at 360×740`);
+    expect(height).toBeLessThanOrEqual(PHONE_SCREENS * PHONE.height);
+
+    // Data, Model, Train and Evaluate are done and left behind: folded, each with Show and its line.
+    for (const [step, id] of [
+      ['Data', 'data'],
+      ['Model', 'models'],
+      ['Train', 'train'],
+      ['Evaluate', 'evaluate'],
+    ] as const) {
+      const show = page.getByRole('button', { name: `Show ${step}`, exact: true });
+      expect(await show.getAttribute('aria-expanded'), step).toBe('false');
+      expect(await show.getAttribute('aria-controls'), step).toBe(id);
+    }
+    expect(await page.locator('#data .fold-summary').textContent()).toBe('Loaded: go on to the model');
+    // Predict, where the person is, stays open.
+    expect(
+      await page.getByRole('button', { name: 'Download predictions.csv', exact: true }).isVisible(),
+    ).toBe(true);
+    expect(await page.getByRole('button', { name: 'Hide Predict & export', exact: true }).isVisible()).toBe(
+      true,
+    );
+
+    // Folded, a step's controls are out of sight; Show brings them back, Hide folds again.
+    const matrix = page.getByRole('table', { name: 'Confusion matrix', exact: true });
+    expect(await matrix.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Show Evaluate', exact: true }).click();
+    expect(await matrix.isVisible()).toBe(true);
+    expect(await pageHeight(page)).toBeGreaterThan(height);
+    await page.getByRole('button', { name: 'Hide Evaluate', exact: true }).click();
+    expect(await matrix.isVisible()).toBe(false);
+
+    // A link of the steps bar unfolds the step it goes to.
+    const input = page.getByLabel('Training data', { exact: true });
+    expect(await input.isVisible()).toBe(false);
+    await page
+      .getByRole('navigation', { name: 'Steps', exact: true })
+      .getByRole('link', { name: '1. Data' })
+      .click();
+    await expect.poll(() => input.isVisible()).toBe(true);
+    expect(s.pageErrors).toEqual([]);
   });
 });
