@@ -9,11 +9,30 @@ import { LOSSES } from './losses';
 import type { EvalResult } from '../shared/worker-types';
 import { EvaluationMetrics, confusionMatrix, oneHot, perClassPrecisionRecall } from './metrics';
 import { PagetrainError, text } from '../shared/errors';
+import {
+  EVAL_DONE_LINE,
+  INFERENCE_DONE_LINE,
+  formatEvalBatchLine,
+  formatEvalEpochLine,
+  formatInferenceLine,
+  type JobHooks,
+} from '../shared/eval-log';
 
 /** An evaluation with the model's outputs kept (n × numClasses), for looking at individual examples. */
 export interface EvalRun {
   result: EvalResult;
   probabilities: Float32Array;
+}
+
+/** eval.py's run over a split: also how many examples' predictions hold a NaN (their metrics mean nothing). */
+export interface ScriptEvalRun extends EvalRun {
+  nanExamples: number;
+}
+
+/** What an evaluation reports while it runs. */
+export interface EvalHooks extends JobHooks {
+  /** The model's global step, for eval.py's lines (eval.py read it from the checkpoint's name). */
+  globalStep?: number;
 }
 
 /** eval.py's batch size. */
@@ -32,14 +51,18 @@ export async function evaluate(
   split: DeviceSplit,
   lossName: LossName,
   topK = 2,
-  onProgress?: (done: number, total: number) => void,
-): Promise<EvalRun> {
+  hooks: EvalHooks = {},
+): Promise<ScriptEvalRun> {
+  const { globalStep = 0, onProgress, onLine } = hooks;
   if (!split.y || !split.labels) throw new PagetrainError('DataError', text('eval_no_labels'));
   const C = split.numClasses;
   const [h, w, d] = split.shape;
   const metrics = new EvaluationMetrics(C, topK);
   const allPredictions = new Float32Array(split.count * C);
+  let nanExamples = 0;
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
+    // eval.py times each batch from before its session run to after the values are back.
+    const batchStart = performance.now();
     const end = Math.min(start + EVAL_BATCH, split.count);
     const indices = batchIndices(start, end);
     const [pred, loss] = tf.tidy(() => {
@@ -53,12 +76,35 @@ export async function evaluate(
     const [p, l] = await Promise.all([pred.data() as Promise<Float32Array>, loss.data()]);
     pred.dispose();
     loss.dispose();
+    const seconds = (performance.now() - batchStart) / 1000;
     const n = end - start;
-    metrics.accumulate(p, oneHot(split.labels.subarray(start, end), C), n, l[0]);
+    nanExamples += countNaNRows(p, n, C);
+    const batch = metrics.accumulate(p, oneHot(split.labels.subarray(start, end), C), n, l[0]);
     allPredictions.set(p, start * C);
+    await onLine?.(
+      formatEvalBatchLine({
+        examplesProcessed: end,
+        globalStep,
+        hitAt1: batch['Hit@1'],
+        perr: batch.PERR,
+        loss: batch.Loss,
+        examplesPerSec: n / seconds,
+      }),
+    );
     onProgress?.(end, split.count);
   }
+  await onLine?.(EVAL_DONE_LINE);
   const m = metrics.get();
+  await onLine?.(
+    formatEvalEpochLine({
+      globalStep,
+      hitAt1: m['Hit@1'],
+      perr: m.PERR,
+      map: m.MAP,
+      gap: m.GAP,
+      loss: m.Loss,
+    }),
+  );
   const confusion = confusionMatrix(allPredictions, split.labels, split.count, C);
   const pr = perClassPrecisionRecall(confusion, C);
   const result: EvalResult = {
@@ -79,7 +125,38 @@ export async function evaluate(
       support: Array.from(pr.support),
     },
   };
-  return { result, probabilities: allPredictions };
+  return { result, probabilities: allPredictions, nanExamples };
+}
+
+/**
+ * The model's weight values that are NaN or infinite (a diverged model), of how many: checked before the model runs,
+ * so a diverged model is refused with what is wrong rather than evaluated. (On webgpu its outputs do come back NaN,
+ * but the loss computed from them in shaders need not: SwiftShader gave a CrossEntropyLoss of −891.)
+ */
+export async function nonFiniteWeights(model: tf.LayersModel): Promise<{ count: number; total: number }> {
+  let count = 0;
+  let total = 0;
+  for (const w of model.weights) {
+    // Reading back waits for the GPU; `read()` is the variable's own tensor, not a copy to dispose.
+    const values = await w.read().data();
+    total += values.length;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count++;
+  }
+  return { count, total };
+}
+
+/** Rows of an n × C batch with a NaN among their C outputs. */
+function countNaNRows(p: Float32Array, n: number, C: number): number {
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < C; c++) {
+      if (Number.isNaN(p[i * C + c])) {
+        rows++;
+        break;
+      }
+    }
+  }
+  return rows;
 }
 
 export interface Predictions {
@@ -95,8 +172,11 @@ export interface Predictions {
 export async function predict(
   model: tf.LayersModel,
   split: DeviceSplit,
-  onProgress?: (done: number, total: number) => void,
+  hooks: JobHooks = {},
 ): Promise<Predictions> {
+  const { onProgress, onLine } = hooks;
+  // inference.py's elapsed seconds count from just before its loop.
+  const loopStart = performance.now();
   const [h, w, d] = split.shape;
   const C = model.outputs[0].shape[1] as number;
   const classes = new Int32Array(split.count);
@@ -121,8 +201,10 @@ export async function predict(
     classes.set(c, start);
     probabilities.set(p, start * C);
     for (let i = 0; i < c.length; i++) confidence[start + i] = p[i * C + c[i]];
+    await onLine?.(formatInferenceLine(end, (performance.now() - loopStart) / 1000));
     onProgress?.(end, split.count);
   }
+  await onLine?.(INFERENCE_DONE_LINE);
   return { classes, confidence, probabilities, numClasses: C };
 }
 

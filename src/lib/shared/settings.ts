@@ -100,6 +100,12 @@ export function validateConfig(config: TrainConfig): Partial<Record<keyof TrainC
   return problems;
 }
 
+/**
+ * eval.py's --label_loss: the loss Evaluate reports on the validation split. A flag of eval.py's own, so it does not
+ * follow training's --label_loss (eval.py's default is CrossEntropyLoss whatever train.py minimised).
+ */
+export const DEFAULT_EVAL_LABEL_LOSS: LossName = 'CrossEntropyLoss';
+
 /** The label losses of the starter code's losses.py, in the order the page lists them. */
 export const LOSS_NAMES: readonly LossName[] = ['CrossEntropyLoss', 'SoftmaxLoss', 'HingeLoss'];
 

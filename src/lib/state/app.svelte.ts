@@ -2,8 +2,15 @@
  * The page's state: one small reactive class over the worker. Components read it and call its methods; errors from
  * any layer end up in `error` (shown in the one role="alert" region) with details in the console.
  */
-import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../shared/settings';
-import { downloadText } from './download';
+import {
+  DEFAULT_EVAL_LABEL_LOSS,
+  DEFAULT_TRAIN_CONFIG,
+  validateConfig,
+  type LossName,
+  type TrainConfig,
+} from '../shared/settings';
+import { downloadBlob, downloadText } from './download';
+import { SessionLog, type LogLine, type NumberedLine } from './log-store';
 import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
@@ -44,7 +51,6 @@ const SPLIT_LABEL: Record<SplitName, () => string> = {
   validation: m.split_validation,
   test: m.split_test,
 };
-const MAX_STATUS_LINES = 200;
 
 /** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
 type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
@@ -70,16 +76,22 @@ export class AppState {
   config = $state<TrainConfig>({ ...DEFAULT_TRAIN_CONFIG });
   phase = $state<Phase>('idle');
   job = $state<Job>(null);
+  /** The whole session's log (./log-store.ts), appended only through `#status`; Download log saves it. */
+  #log = new SessionLog((line) => renderText(line));
   /**
-   * The log (the last 200 lines, appended only through `#status`); a line made in the worker is a catalog text,
-   * worded in the page's current language.
+   * The log's last lines, as the page shows them; a line made in the worker is a catalog text, worded in the page's
+   * current language.
    */
-  statusLines = $state.raw<(UserText | string)[]>([]);
+  statusLines = $state.raw<NumberedLine[]>([]);
+  /** Lines logged since the page opened (the page shows the last of them, Download log has them all). */
+  logCount = $state(0);
   /** The one training history: the log's step lines, the charts, the progress line and the runs view read it. */
   history = new TrainingHistory();
   progress = $state<Progress | null>(null);
   hasModel = $state(false);
   evaluation = $state.raw<EvalResult | null>(null);
+  /** eval.py's own --label_loss: the loss Evaluate reports, whatever training minimised. */
+  evalLabelLoss = $state<LossName>(DEFAULT_EVAL_LABEL_LOSS);
   predictions = $state.raw<PredictResult | null>(null);
   /**
    * The failure shown in the alert, kept structured (what failed, and the error's catalog text when it has one) so
@@ -233,9 +245,14 @@ export class AppState {
     }
   }
 
-  #status(line: UserText | string): void {
-    this.statusLines = [...this.statusLines.slice(-(MAX_STATUS_LINES - 1)), line];
+  #status(...lines: LogLine[]): void {
+    this.#log.append(...lines);
+    this.statusLines = this.#log.shown();
+    this.logCount = this.#log.count;
   }
+
+  /** A script's line from the worker (eval.py's, inference.py's), as it is written. */
+  #onScriptLine = proxy((line: string) => this.#status(line));
 
   /** A checkpoint's model is in the worker: its settings, and its run's curve so far (continuing extends it). */
   #restored(r: RestoreResult): void {
@@ -441,7 +458,11 @@ export class AppState {
     this.error = null;
     this.failed = null;
     try {
-      this.evaluation = await this.#remote.evaluate(this.#onJobProgress);
+      this.evaluation = await this.#remote.evaluate(
+        this.evalLabelLoss,
+        this.#onJobProgress,
+        this.#onScriptLine,
+      );
       const m = this.evaluation.metrics;
       this.#status(
         `Evaluation on ${this.evaluation.examples} validation examples | Hit@1: ${m['Hit@1'].toFixed(3)} ` +
@@ -463,7 +484,7 @@ export class AppState {
     this.error = null;
     this.failed = null;
     try {
-      this.predictions = await this.#remote.predict(this.#onJobProgress);
+      this.predictions = await this.#remote.predict(this.#onJobProgress, this.#onScriptLine);
       this.#status(m.predicted_count({ n: this.predictions.count }));
       this.#hooks.onDone?.('predict');
     } catch (e) {
@@ -475,13 +496,9 @@ export class AppState {
     }
   }
 
-  /** Download log: every line of the log, as the page shows it, in a text file. */
+  /** Download log: every line logged since the page opened, in a text file. */
   downloadLog(): void {
-    downloadText(
-      'pagetrain-log.txt',
-      this.statusLines.map((l) => renderText(l)).join('\n') + '\n',
-      'text/plain',
-    );
+    downloadBlob('pagetrain-log.txt', this.#log.blob());
   }
 
   async downloadPredictions(rich = false): Promise<void> {

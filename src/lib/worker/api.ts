@@ -6,7 +6,8 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../shared/settings';
+import { DEFAULT_TRAIN_CONFIG, type LossName, type TrainConfig } from '../shared/settings';
+import type { JobHooks } from '../shared/eval-log';
 import type { ModelDefinition } from '../model-spec/format';
 import type { UserText } from '../shared/errors';
 import type {
@@ -122,12 +123,18 @@ export const api = {
     session.control.stop();
   },
 
-  evaluate(onProgress?: (done: number, total: number) => void): Promise<EvalResult> {
-    return session.evaluate(onProgress);
+  /** eval.py on the validation split with its own --label_loss; `onLine` hears its log lines as they are written. */
+  evaluate(
+    labelLoss: LossName,
+    onProgress?: JobHooks['onProgress'],
+    onLine?: JobHooks['onLine'],
+  ): Promise<EvalResult> {
+    return session.evaluate(labelLoss, { onProgress, onLine });
   },
 
-  predict(onProgress?: (done: number, total: number) => void): Promise<PredictResult> {
-    return session.predict(onProgress);
+  /** inference.py on the test split; `onLine` hears its log lines as they are written. */
+  predict(onProgress?: JobHooks['onProgress'], onLine?: JobHooks['onLine']): Promise<PredictResult> {
+    return session.predict({ onProgress, onLine });
   },
 
   /** The predictions.csv files saved for the current run (with the step and checkpoint their model came from). */

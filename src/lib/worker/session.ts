@@ -9,8 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cannotTrainOnText, initBackend } from '../ml/backend';
-import { learningRateAt, validateConfig, type TrainConfig } from '../shared/settings';
-import { evaluate, predict, predictPixels, predictionsCsv } from '../ml/evaluate';
+import { learningRateAt, validateConfig, type LossName, type TrainConfig } from '../shared/settings';
+import type { JobHooks } from '../shared/eval-log';
+import { evaluate, nonFiniteWeights, predict, predictPixels, predictionsCsv } from '../ml/evaluate';
 import { buildModel } from '../ml/models';
 import { captureState } from '../ml/snapshot';
 import {
@@ -275,21 +276,48 @@ export class WorkerSession {
     return this.control.pause() ? (this.model.state?.globalStep ?? 0) : null;
   }
 
-  async evaluate(onProgress?: (done: number, total: number) => void): Promise<EvalResult> {
+  /** A diverged model (NaN or infinite weights) is refused before it runs: what it computes would mean nothing. */
+  async #refuseDiverged(state: NonNullable<CurrentModel['state']>): Promise<void> {
+    const { count, total } = await nonFiniteWeights(state.built.model);
+    if (count > 0)
+      throw new PagetrainError(
+        'ModelError',
+        text('eval_nan_weights', { count, total, step: state.globalStep }),
+      );
+  }
+
+  /**
+   * eval.py over the validation split with its own `--label_loss` (not training's), writing its lines through
+   * `hooks.onLine`. A diverged model is refused: with NaN weights before it runs; with finite weights whose outputs
+   * hold NaN, after its lines (with `nan`, as eval.py's), so no table of meaningless numbers is shown or saved.
+   */
+  async evaluate(labelLoss: LossName, hooks: JobHooks = {}): Promise<EvalResult> {
     this.control.checkIdle('act_evaluate');
     const state = this.model.require();
+    await this.#refuseDiverged(state);
     const split = this.splits.device('validation', this.model.classes());
-    const run = await evaluate(state.built.model, split, this.model.config!.labelLoss, 2, onProgress);
+    const run = await evaluate(state.built.model, split, labelLoss, 2, {
+      onProgress: hooks.onProgress,
+      onLine: hooks.onLine,
+      globalStep: state.globalStep,
+    });
+    if (run.nanExamples > 0)
+      throw new PagetrainError(
+        'ModelError',
+        text('eval_nan', { count: run.nanExamples, total: run.result.examples, step: state.globalStep }),
+      );
     this.model.lastValidation = run.probabilities;
     this.persist.recordEvaluation({ ...run.result.metrics }, state.globalStep);
     return run.result;
   }
 
-  async predict(onProgress?: (done: number, total: number) => void): Promise<PredictResult> {
+  /** inference.py over the test split, writing its lines through `hooks.onLine`; a diverged model is refused. */
+  async predict(hooks: JobHooks = {}): Promise<PredictResult> {
     this.control.checkIdle('act_predict');
     const state = this.model.require();
+    await this.#refuseDiverged(state);
     const test = this.splits.device('test', this.model.classes());
-    this.model.lastTest = await predict(state.built.model, test, onProgress);
+    this.model.lastTest = await predict(state.built.model, test, hooks);
     const csv = this.predictionsCsv(false);
     void this.persist.recordPredictions(csv, state.globalStep);
     return { count: this.model.lastTest.classes.length, csv };
