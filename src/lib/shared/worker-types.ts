@@ -4,7 +4,7 @@
  */
 import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
 import type { UserText } from './errors';
-import type { StepLog } from './step-log';
+import type { StepBatch } from './step-log';
 
 /** The reader's schema types, as the page shows and edits them. */
 export type { FeatureSchema, FeatureInfo, SchemaOverride };
@@ -99,7 +99,11 @@ export interface LoadProgress {
 }
 
 export interface TrainCallbacks {
-  onLog(log: StepLog): void;
+  /**
+   * Every step's train.py line, in batches (with each log step's line, at most every 100 ms otherwise, and when the
+   * run holds or ends); `logs` holds the log steps' numbers among them.
+   */
+  onSteps(batch: StepBatch): void;
   onProgress(p: Progress): void;
   onEpochEnd(e: EpochMemory): void;
   /** An evaluation on the validation split made during training. */

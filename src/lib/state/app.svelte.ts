@@ -29,7 +29,7 @@ import type {
   SplitName,
   SplitSummary,
 } from '../shared/worker-types';
-import type { StepLog } from '../shared/step-log';
+import type { StepBatch } from '../shared/step-log';
 
 /** What the page tells whoever made it (App.svelte wires these to the notices). */
 export interface AppHooks {
@@ -232,7 +232,13 @@ export class AppState {
   }
 
   #status(line: UserText | string): void {
-    this.statusLines = [...this.statusLines.slice(-(MAX_STATUS_LINES - 1)), line];
+    this.#statusLines([line]);
+  }
+
+  /** Appends several lines with one update of the log (a batch of step lines). */
+  #statusLines(lines: (UserText | string)[]): void {
+    if (!lines.length) return;
+    this.statusLines = [...this.statusLines, ...lines].slice(-MAX_STATUS_LINES);
   }
 
   /** A checkpoint's model is in the worker: its settings, and its run's curve so far (continuing extends it). */
@@ -354,9 +360,10 @@ export class AppState {
       const outcome = await this.#remote.train(
         $state.snapshot(this.config),
         proxy({
-          onLog: (log: StepLog) => {
-            this.history.add(log);
-            this.#status(log.line);
+          // Every step's line, a batch at a time; the log steps' numbers feed the one history (charts, table).
+          onSteps: (batch: StepBatch) => {
+            for (const log of batch.logs) this.history.add(log);
+            this.#statusLines(batch.lines.map((l) => l.line));
           },
           onProgress: (p: Progress) => {
             this.progress = p;

@@ -23,6 +23,7 @@ import {
 import type { ModelDefinition } from '../model-spec/format';
 import type { LoadedSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
+import type { StepBatch } from '../shared/step-log';
 import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import { debugHandle } from './budget';
 import { RunControl, Throttle } from './control';
@@ -227,16 +228,33 @@ export class WorkerSession {
       void callbacks.onEval?.({ step: state.globalStep, epoch: state.epoch, metrics: run.result.metrics });
     };
     const send = progress.wrap((p) => void callbacks.onProgress(p));
+    // Step lines go to the page in batches: with a log step's line, or when PROGRESS_MS have passed since the last
+    // batch, and when the run holds or ends (a step can take a millisecond: one message each would flood the page).
+    let batch: StepBatch = { lines: [], logs: [] };
+    let batchAt = performance.now();
+    const sendSteps = () => {
+      if (batch.lines.length || batch.logs.length) void callbacks.onSteps(batch);
+      batch = { lines: [], logs: [] };
+      batchAt = performance.now();
+    };
+    /** Reads back every step so far and sends their lines: before the run holds (pause, evaluation, checkpoint). */
+    const settle = async (drain: () => Promise<void>) => {
+      await drain();
+      sendSteps();
+    };
     try {
       const outcome = await train(
         state,
         data.data,
         config,
         {
-          // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
           onLog: (log) => {
             persist.recordLog(log);
-            void callbacks.onLog(log);
+            batch.logs.push(log);
+          },
+          onStep: (line) => {
+            batch.lines.push(line);
+            if (line.full || performance.now() - batchAt >= PROGRESS_MS) sendSteps();
           },
           // The page hears of progress at most every PROGRESS_MS; evaluations are scheduled on every step.
           onProgress: (p) => {
@@ -248,16 +266,25 @@ export class WorkerSession {
             if (evaluating && config.evalEverySteps === 0) evalDue = true;
             void callbacks.onEpochEnd(e);
           },
-          between: async () => {
-            if (evalDue) await evalNow();
-            const next = await control.between(() => progress.flush());
-            if (next === 'continue')
+          between: async (drain) => {
+            if (evalDue) {
+              await settle(drain);
+              await evalNow();
+            }
+            const next = await control.between(async () => {
+              await settle(drain);
+              progress.flush();
+            });
+            if (next === 'continue' && persist.run.due(state.globalStep)) {
+              await settle(drain);
               await persist.maybeCheckpoint(state, config, learningRateAt(config, state.globalStep));
+            }
             return next;
           },
         },
         { path: data.packed ? 'fused' : 'generic', packed: data.packed },
       );
+      sendSteps();
       if (evalDue) await evalNow();
       // For the browser tests: the path that ran, and the state it left (weights, Adam's moments).
       debugHandle().lastTrain = { path: outcome.path, capture: () => captureState(state) };
@@ -265,6 +292,7 @@ export class WorkerSession {
       await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
       return outcome;
     } finally {
+      sendSteps();
       progress.flush();
       control.end();
     }
