@@ -9,7 +9,7 @@
 import { proxy, sampleUrls, startWorker } from '../src/lib/worker/client';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/shared/settings';
 import type { StepBatch } from '../src/lib/shared/step-log';
-import type { Progress } from '../src/lib/shared/worker-types';
+import type { Progress, RunTiming } from '../src/lib/shared/worker-types';
 
 export const PAGE_EPOCHS = 20;
 
@@ -20,6 +20,8 @@ export interface PageFigure {
   seconds: number;
   path: string;
   lines: number;
+  /** Where the whole run's time went (the worker's own clock), ms. */
+  timing?: RunTiming;
 }
 
 export async function measurePage(say: (line: string) => void): Promise<PageFigure> {
@@ -63,6 +65,7 @@ export async function measurePage(say: (line: string) => void): Promise<PageFigu
       seconds: (end - start.at) / 1000,
       path: outcome.path,
       lines,
+      timing: outcome.timing,
     };
   } finally {
     handle.terminate();

@@ -52,6 +52,15 @@ try {
         `examples/s ${ratio}   (${page.path} path, step ${page.fromStep} to Done training in ` +
         `${page.seconds.toFixed(2)} s, ${page.lines} log lines)`,
     );
+    const t = page.timing;
+    if (t) {
+      const ms = (x: number) => `${(x / 1000).toFixed(2)} s`;
+      report.line(
+        `page: the worker's run took ${ms(t.total)}: evaluations ${ms(t.evaluations)}, checkpoints ` +
+          `${ms(t.checkpoints)}, read-backs awaited before those ${ms(t.drains)}, turns of the message loop ` +
+          `${ms(t.turns)}, paused ${ms(t.paused)}; the rest is steps`,
+      );
+    }
   }
   report.done();
 } catch (e) {

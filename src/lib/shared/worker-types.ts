@@ -59,6 +59,23 @@ export interface TrainOutcome {
   line: string;
   /** Which step ran: the fused WebGPU kernels or tfjs's ops (tests assert it, so a silent fallback fails them). */
   path: 'fused' | 'generic';
+  /** Where the run's wall-clock time went, in ms (set by the worker's session; the bench prints it). */
+  timing?: RunTiming;
+}
+
+/** A run's wall clock in parts, ms: what the loop did besides submitting steps. */
+export interface RunTiming {
+  total: number;
+  /** Yields to the worker's message loop between steps (Pause/Stop, the drawing pad's predictions). */
+  turns: number;
+  /** Waiting for step read-backs before the run held (pause, evaluation, checkpoint). */
+  drains: number;
+  /** Evaluations on the validation split during training. */
+  evaluations: number;
+  /** Checkpoints: the weights read back (the write itself is queued), and the final one awaited. */
+  checkpoints: number;
+  /** Paused by the user. */
+  paused: number;
 }
 
 export type SplitName = 'train' | 'validation' | 'test';
