@@ -248,6 +248,22 @@ export async function train(
     };
   };
 
+  /**
+   * Tensors (and their bytes) that steps keep until their read-back resolves: how many are alive at an epoch's end
+   * depends on how far the GPU has got, so the epoch's memory figures leave them out (they stay comparable).
+   */
+  const held = { tensors: 0, bytes: 0 };
+  const awaiting = (...ts: (tf.Tensor | null)[]) => {
+    const live = ts.filter((t): t is tf.Tensor => t !== null);
+    const bytes = live.reduce((sum, t) => sum + t.size * 4, 0);
+    held.tensors += live.length;
+    held.bytes += bytes;
+    return () => {
+      held.tensors -= live.length;
+      held.bytes -= bytes;
+    };
+  };
+
   /** The generic path: tfjs ops and autodiff, any model, any backend. Returns its read-back, issued now. */
   const genericStep = (batch: Int32Array, wantLog: boolean): Promise<StepResult> => {
     let kept: { labelLoss: tf.Scalar; predictions: tf.Tensor2D | null } | null = null;
@@ -276,9 +292,11 @@ export async function train(
     });
     indices.dispose();
     const { labelLoss, predictions } = kept! as { labelLoss: tf.Scalar; predictions: tf.Tensor2D | null };
+    const release = awaiting(labelLoss, predictions);
     // Resolves when the GPU has finished this step (and every step queued before it).
     return Promise.all([labelLoss.data(), predictions?.data() ?? null]).then(([lossV, predV]) => {
       const at = performance.now();
+      release();
       labelLoss.dispose();
       predictions?.dispose();
       return { loss: lossV[0], predictions: predV as Float32Array | null, at };
@@ -307,10 +325,12 @@ export async function train(
     ] as const;
     const out = checked ? state.fused!.step(...args) : await state.fused!.checkedStep(...args);
     checked = true;
+    const release = awaiting(out);
     // Resolves when the GPU has finished this step (and every step queued before it). Wrapped: an async function
     // would otherwise wait for it.
     const result = out.data().then((data): StepResult => {
       const at = performance.now();
+      release();
       out.dispose();
       const all = data as Float32Array;
       const w = 2 * C + 1;
@@ -419,9 +439,9 @@ export async function train(
       };
       hooks.onEpochEnd?.({
         epoch: state.epoch,
-        numTensors: mem.numTensors,
-        numBytes: mem.numBytes,
-        numBytesInGPU: mem.numBytesInGPU,
+        numTensors: mem.numTensors - held.tensors,
+        numBytes: mem.numBytes - held.bytes,
+        numBytesInGPU: mem.numBytesInGPU === undefined ? undefined : mem.numBytesInGPU - held.bytes,
         // webgpu names it numBytesAllocatedInGPU, webgl numBytesInGPUAllocated.
         numBytesAllocatedInGPU: mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated,
       });

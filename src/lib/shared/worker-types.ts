@@ -41,7 +41,7 @@ export interface Progress {
   runSteps: number;
 }
 
-/** tf.memory() after an epoch; the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
+/** tf.memory() after an epoch, less the step outputs still awaiting their read-back (how many depends on the GPU); the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
 export interface EpochMemory {
   epoch: number;
   numTensors: number;
