@@ -9,6 +9,9 @@ import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingHistory } from './history.svelte';
 import { TrainingMonitor } from './training.svelte';
+import { CalibrationState } from './calibration.svelte';
+import type { CalibrationSpec } from '../shared/calibration';
+import type { ModelDefinition } from '../model-spec/format';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError } from '../i18n-text';
 import type { UserText } from '../shared/errors';
@@ -42,7 +45,8 @@ const SPLIT_LABEL: Record<SplitName, () => string> = {
   validation: m.split_validation,
   test: m.split_test,
 };
-const MAX_STATUS_LINES = 200;
+/** train.py prints a line every step: the log keeps this many (a 20-epoch run of the sample is 320). */
+const MAX_STATUS_LINES = 5000;
 
 /** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
 type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
@@ -69,10 +73,12 @@ export class AppState {
   phase = $state<Phase>('idle');
   job = $state<Job>(null);
   /**
-   * The log (the last 200 lines, appended only through `#status`); a line made in the worker is a catalog text,
+   * The log (the last MAX_STATUS_LINES lines, appended only through `#status`); a line made in the worker is a catalog text,
    * worded in the page's current language.
    */
   statusLines = $state.raw<(UserText | string)[]>([]);
+  /** Lines dropped from the front of the log so far: `statusLines[i]` is the session's line `statusDropped + i`. */
+  statusDropped = $state(0);
   /** The one training history: the log's step lines, the charts, the progress line and the runs view read it. */
   history = new TrainingHistory();
   progress = $state<Progress | null>(null);
@@ -104,6 +110,8 @@ export class AppState {
   monitor = new TrainingMonitor();
   /** True while the worker moves to another backend. */
   switchingBackend = $state(false);
+  /** Which backend trains the chosen model fastest on this machine, measured (#19). */
+  calibration = new CalibrationState();
   /** Presets, custom models and the layer editor (issue 7). */
   models = new ModelLibrary(
     () => modelDataOf(this.splits),
@@ -238,7 +246,10 @@ export class AppState {
   /** Appends several lines with one update of the log (a batch of step lines). */
   #statusLines(lines: (UserText | string)[]): void {
     if (!lines.length) return;
-    this.statusLines = [...this.statusLines, ...lines].slice(-MAX_STATUS_LINES);
+    const all = [...this.statusLines, ...lines];
+    const drop = Math.max(0, all.length - MAX_STATUS_LINES);
+    if (drop) this.statusDropped += drop;
+    this.statusLines = drop ? all.slice(drop) : all;
   }
 
   /** A checkpoint's model is in the worker: its settings, and its run's curve so far (continuing extends it). */
@@ -418,6 +429,41 @@ export class AppState {
   }
 
   /** Moves training to another tfjs backend; loaded data and the model so far are kept. */
+  /** What a calibration measures now: the chosen model on the loaded data's shape, at the chosen batch size. */
+  #calibrationSpec(): { spec: CalibrationSpec; definition: ModelDefinition | null } | null {
+    // An imported model's definition lives in the worker: it is not measured.
+    if (this.persist.importedModels.includes(this.config.model)) return null;
+    const data = modelDataOf(this.splits);
+    return {
+      spec: {
+        model: this.config.model,
+        inputShape: data.inputShape,
+        numClasses: data.numClasses,
+        batchSize: this.config.batchSize,
+        fusedKernels: this.config.fusedKernels,
+      },
+      definition: this.models.definitionToTrain(this.config.model),
+    };
+  }
+
+  /** Shows the figures measured before for the chosen model on this machine, if any. */
+  lookupCalibration(): void {
+    const c = this.#calibrationSpec();
+    if (c) void this.calibration.lookup(c.spec, c.definition);
+    else this.calibration.measured = null;
+  }
+
+  /** Measures each backend with a few training steps of the chosen model (in a worker of its own). */
+  async measureBackends(): Promise<void> {
+    const c = this.#calibrationSpec();
+    if (!c || this.phase !== 'idle') return;
+    try {
+      await this.calibration.measure(c.spec, c.definition);
+    } catch (e) {
+      this.fail(m.backend_measure_failed, e);
+    }
+  }
+
   async switchBackend(name: BackendName): Promise<void> {
     if (this.phase !== 'idle' || this.job !== null || this.backend?.name === name) return;
     this.switchingBackend = true;
