@@ -10,7 +10,9 @@ import { DEFAULT_BENCH, runTrainBench } from './train-cases';
 
 const say = (line: string) => postMessage({ line });
 
-onmessage = async (e: MessageEvent<{ url: string; presets: string[]; backends?: BackendName[] }>) => {
+onmessage = async (
+  e: MessageEvent<{ url: string; presets: string[]; backends?: BackendName[]; only?: string[] }>,
+) => {
   try {
     const res = await fetch(e.data.url);
     const file = new File([await res.blob()], 'train.tfrecords');
@@ -19,6 +21,7 @@ onmessage = async (e: MessageEvent<{ url: string; presets: string[]; backends?: 
       ...DEFAULT_BENCH,
       presets: e.data.presets,
       backends: e.data.backends ?? DEFAULT_BENCH.backends,
+      only: e.data.only,
     });
     postMessage({ done: true });
   } catch (err) {
