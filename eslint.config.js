@@ -64,7 +64,9 @@ const NO_DOM = [
 ].map((name) => ({ name, message: 'tfrecord/, model-spec/ and shared/ are pure TypeScript: no DOM.' }));
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'public/sample/', 'test/fixtures/', 'src/paraglide/'] },
+  {
+    ignores: ['dist/', 'bench-node/', 'node_modules/', 'public/sample/', 'test/fixtures/', 'src/paraglide/'],
+  },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

@@ -30,6 +30,8 @@ export interface BenchOptions {
   presetExamples: number;
   /** Timed rounds after the warm-up; each round times one epoch of every case of a backend. */
   rounds: number;
+  /** Only the cases with these labels (all when absent). */
+  only?: string[];
 }
 
 export const DEFAULT_BENCH: BenchOptions = {
@@ -243,8 +245,9 @@ export async function runTrainBench(
       [{ label: 'pagetrain cpu', baseline: MODEL_FIT, examples: split.count, setup: logistic('generic') }],
     ],
   ];
-  for (const [backend, cases] of groups) {
-    if (!options.backends.includes(backend)) continue;
+  for (const [backend, all] of groups) {
+    const cases = all.filter((c) => !options.only || options.only.includes(c.label));
+    if (!options.backends.includes(backend) || !cases.length) continue;
     try {
       await startBackend(backend, [splits]);
       results.push(...(await measure(cases, rounds)));

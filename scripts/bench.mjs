@@ -104,7 +104,10 @@ if (pages.length) {
       page.on('pageerror', (e) => console.error(`  page error: ${e}`));
       let printed = 0;
       printedBy[name] = [];
-      await page.goto(`${base}/bench/${name}.html`);
+      // PAGETRAIN_BENCH_QUERY=backends=webgpu (say) narrows a page's cases; see bench/README.md.
+      await page.goto(
+        `${base}/bench/${name}.html${process.env.PAGETRAIN_BENCH_QUERY ? `?${process.env.PAGETRAIN_BENCH_QUERY}` : ''}`,
+      );
       for (;;) {
         /** @type {{ lines: string[]; done: boolean; error?: string } | undefined} */
         const state = await page.evaluate(() => /** @type {any} */ (window).__bench);

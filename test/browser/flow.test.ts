@@ -37,6 +37,11 @@ describe('the whole job on the bundled MNIST sample', () => {
       /training step \d+ \| Loss: \d+\.\d\d Examples\/sec: \d+\.\d\d \| Hit@1: \d\.\d\d PERR: \d\.\d\d GAP: \d\.\d\d/g,
     );
     expect(lines?.map((l) => Number(/step (\d+)/.exec(l)![1]))).toEqual([10, 20, 30]);
+    // train.py prints a line every step (#15): the short line on the others, each step once, in order, through the page.
+    const steps = [
+      ...log.matchAll(/training step (\d+) \| Loss: \d+\.\d\d Examples\/sec: \d+\.\d\d( \| Hit@1)?/g),
+    ].map((m) => [Number(m[1]), m[2] !== undefined]);
+    expect(steps).toEqual(Array.from({ length: 32 }, (_, i) => [i + 1, (i + 1) % 10 === 0]));
 
     await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
     const table = page.getByRole('table', { name: 'Evaluation', exact: true });

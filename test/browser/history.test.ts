@@ -107,7 +107,8 @@ describe('the loss curve of a restored and continued run', () => {
     await train(page, { epochs: 2, startNew: false });
     // The chart draws in a task after the last status line: wait until it holds the last logged step.
     const logged = (await page.getByRole('status').locator('div').allTextContents()).flatMap((l) => {
-      const m = /^training step (\d+) \|/.exec(l.trim());
+      // The log steps' full lines (every step has a line; every 10th has the metrics the curve draws).
+      const m = /^training step (\d+) \|.* \| Hit@1: /.exec(l.trim());
       return m ? [Number(m[1])] : [];
     });
     await expect.poll(async () => (await lossCurve(page)).at(-1)?.[0]).toBe(logged.at(-1));

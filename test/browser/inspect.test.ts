@@ -48,6 +48,26 @@ describe('evaluation, prediction and seeing the digits', () => {
       .locator('tbody tr')
       .count();
     expect(evalRows).toBe(6);
+    // The last validation point during training (step 32, made by the fused path's own forward kernel) and Evaluate
+    // (tfjs's ops) score the same model: the same numbers, to the 4 decimals shown.
+    const lastPoint = await page
+      .getByRole('table', { name: 'Validation during training', exact: true })
+      .locator('tbody tr')
+      .last()
+      .locator('td')
+      .allTextContents();
+    expect(lastPoint[0]).toBe('32');
+    const evaluation: Record<string, number> = {};
+    for (const row of await page
+      .getByRole('table', { name: 'Evaluation', exact: true })
+      .locator('tbody tr')
+      .all()) {
+      const cells = await row.locator('td').allTextContents();
+      evaluation[cells[0]] = Number(cells[1]);
+    }
+    expect(Math.abs(Number(lastPoint[1]) - evaluation['Hit@1'])).toBeLessThanOrEqual(1.5e-4);
+    expect(Math.abs(Number(lastPoint[2]) - evaluation.GAP)).toBeLessThanOrEqual(1.5e-4);
+    expect(Math.abs(Number(lastPoint[3]) - evaluation.Loss)).toBeLessThanOrEqual(1.5e-4);
     // The per-class table is behind its "Details".
     await page.getByText('Per-class precision and recall', { exact: true }).click();
     expect(

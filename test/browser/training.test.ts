@@ -229,11 +229,62 @@ describe('training engine', () => {
     await s?.close();
   });
 
-  test('the backend line names the adapter, and a software adapter is offered the faster backend', async () => {
+  test('the backend line names the adapter; the backend suggested is the one measured fastest', async () => {
     const { page } = s;
     expect(await page.getByText(/^Backend: /).textContent()).toBe('Backend: webgpu (swiftshader)');
-    expect(await page.getByRole('button', { name: 'Use webgl', exact: true }).isVisible()).toBe(true);
     expect(await page.getByLabel('Backend', { exact: true }).inputValue()).toBe('webgpu');
+    // Nothing measured on this machine yet: nothing suggested (no rule about software adapters).
+    expect(await page.getByRole('button', { name: /^Use / }).count()).toBe(0);
+
+    // The real calibration: a few steps of LogisticModel on each backend, in a worker of its own.
+    await page.getByRole('button', { name: 'Measure backends', exact: true }).click();
+    const note = page.getByText(/^Measured on this machine for LogisticModel, batch 512: /);
+    await note.waitFor({ timeout: 240_000 });
+    const figuresOf = (text: string) =>
+      [...text.matchAll(/(webgpu|wasm|webgl|cpu) ([\d,]+)/g)].map((m) => ({
+        name: m[1],
+        eps: Number(m[2].replace(/,/g, '')),
+      }));
+    const measured = figuresOf((await note.textContent())!);
+    // webgpu (fused kernels), wasm, webgl and cpu all train LogisticModel here.
+    expect(measured.map((f) => f.name).sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
+    const best = measured.reduce((a, b) => (b.eps > a.eps ? b : a)).name;
+    expect(await note.textContent()).toContain(`${best} trains it fastest.`);
+    expect(await page.getByRole('button', { name: /^Use / }).count()).toBe(best === 'webgpu' ? 0 : 1);
+    if (best !== 'webgpu')
+      expect(await page.getByRole('button', { name: `Use ${best}`, exact: true }).isVisible()).toBe(true);
+    // The user's choice stays theirs: measuring switches nothing.
+    expect(await page.getByLabel('Backend', { exact: true }).inputValue()).toBe('webgpu');
+
+    // The figures are cached for this adapter and model: measured otherwise, the page names what they say.
+    const remeasure = async (eps: Record<string, number>) => {
+      await page.evaluate((eps) => {
+        for (const key of Object.keys(localStorage).filter((k) => k.startsWith('pagetrain-calibration'))) {
+          const c = JSON.parse(localStorage.getItem(key)!);
+          for (const f of c.figures) f.examplesPerSec = eps[f.backend];
+          localStorage.setItem(key, JSON.stringify(c));
+        }
+      }, eps);
+      await page.reload();
+      await page.getByText(/^Backend: webgpu/).waitFor({ timeout: 60_000 });
+      await page.getByText(/^Measured on this machine for LogisticModel/).waitFor();
+    };
+    await remeasure({ webgpu: 14300, wasm: 16900, webgl: 3200, cpu: 4500 });
+    expect(await page.getByText(/^Measured on this machine/).textContent()).toContain(
+      'wasm 16,900 ex/s, webgpu 14,300, cpu 4,500, webgl 3,200. wasm trains it fastest.',
+    );
+    expect(await page.getByRole('button', { name: 'Use wasm', exact: true }).isVisible()).toBe(true);
+    await remeasure({ webgpu: 14300, wasm: 900, webgl: 23200, cpu: 4500 });
+    expect(await page.getByRole('button', { name: 'Use webgl', exact: true }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: /^Use / }).count()).toBe(1);
+    await remeasure({ webgpu: 14300, wasm: 900, webgl: 3200, cpu: 4500 });
+    expect(await page.getByText(/^Measured on this machine/).textContent()).toContain(
+      'webgpu trains it fastest.',
+    );
+    expect(await page.getByRole('button', { name: /^Use / }).count()).toBe(0);
+    // The tests after this one train on the sample.
+    await page.getByRole('button', { name: 'Load sample data', exact: true }).click();
+    await waitForStatus(page, /Loaded the MNIST sample/);
   });
 
   test('every train.py flag is a setting; an invalid one says why and blocks Train', async () => {
@@ -411,7 +462,7 @@ describe('training engine', () => {
   test('switching backend keeps the loaded data and the model: same evaluation, and training continues', async () => {
     const { page } = s;
     const before = await evaluationLoss(page);
-    await page.getByRole('button', { name: 'Use webgl', exact: true }).click();
+    await page.getByLabel('Backend', { exact: true }).selectOption('webgl');
     await waitForStatus(page, /Switched to the webgl backend/);
     expect(await page.getByText(/^Backend: /).textContent()).toBe('Backend: webgl');
     expect(Math.abs((await evaluationLoss(page)) - before)).toBeLessThan(1.5e-4);

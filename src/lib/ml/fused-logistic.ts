@@ -448,6 +448,23 @@ export class FusedLogistic {
   }
 
   /**
+   * The forward kernel alone on examples order[start .. start+n) with the current parameters: [n, 2C+1], p in columns
+   * C..2C−1 and each example's label loss ℓ in column 2C (an evaluation). Queued behind the steps before it, so it
+   * reads the parameters as they are now even while later steps are queued after it.
+   */
+  forward(data: PackedSplit, order: tf.Tensor1D, start: number, n: number, loss: LossName): tf.Tensor2D {
+    const { D, C } = this;
+    return this.#run(
+      forwardProgram(D, C, n, loss),
+      [data.pixels, data.labels, order, this.params],
+      [
+        { type: 'int32', data: [start] },
+        { type: 'int32', data: [n] },
+      ],
+    ) as tf.Tensor2D;
+  }
+
+  /**
    * The first step of a run, inside a WebGPU validation error scope: a kernel the driver rejects (shader compile or
    * binding errors) becomes an exception here instead of a silently wrong model.
    */

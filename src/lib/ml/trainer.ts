@@ -2,8 +2,12 @@
  * train.py's loop: Adam on label loss + regularization_penalty · L2, staircase learning-rate decay over examples,
  * per-tensor gradient clipping, a status line every `logEverySteps` steps.
  *
- * Sync points: reading the loss and the batch predictions back (on log steps only) waits for the GPU. Between
- * steps the caller's `between()` hook runs; it yields to the worker's event loop so Pause/Stop messages arrive.
+ * Sync points: none per step. Every step's loss read-back is issued with the step and not awaited: the loop runs up
+ * to READ_AHEAD steps ahead of the oldest unread one, so the GPU queue stays full, and each step's line is emitted, in
+ * order, when its read-back resolves (a step or two late). Step i's time is finish(i) − finish(i−1), the instants its
+ * read-backs resolved here; after the run was held (a pause, an evaluation, a checkpoint: the `between` hook drains
+ * first) the clock restarts at the next step's submission, so the time it held is no step's. Between steps the
+ * caller's `between()` hook runs; it yields to the worker's event loop so Pause/Stop messages arrive.
  *
  * Differences from the TensorFlow original, on purpose: each epoch is its own seeded shuffle of the whole split and
  * its last batch may be smaller (TF's shuffle_batch queue ran across epochs, and its `allow_smaller_final_batch` let
@@ -12,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { learningRateAt, type TrainConfig } from '../shared/settings';
-import { withLine, type StepLog } from '../shared/step-log';
+import { formatShortStepLine, withLine, type StepLine, type StepLog } from '../shared/step-log';
 import type { EpochMemory, Progress, TrainOutcome } from '../shared/worker-types';
 import { gatherBatch, type DeviceSplit, type TrainingSplit } from './data';
 import { LOSSES, l2Regularization } from './losses';
@@ -23,11 +27,39 @@ import { FusedLogistic, fusedLayout, fusedPart, packFusedState, type PackedSplit
 import { PagetrainError, text } from '../shared/errors';
 
 export interface TrainHooks {
+  /** A log step's numbers (every `logEverySteps` steps), just before its line goes to `onStep`. */
   onLog(log: StepLog): void;
+  /** Every step's line, in step order, once its loss has been read back. */
+  onStep?(line: StepLine): void;
   onProgress?(p: Progress): void;
   onEpochEnd?(e: EpochMemory): void;
-  /** Runs between steps; resolves 'stop' to end the run early (the model keeps what it learned). */
-  between(): Promise<'continue' | 'stop'>;
+  /**
+   * Runs between steps; resolves 'stop' to end the run early (the model keeps what it learned). Before it holds the
+   * run (pauses, evaluates, writes a checkpoint) it awaits `drain()`: every step so far is read back and its line
+   * emitted, and the time it then holds is counted in no step's Examples/sec.
+   */
+  between(drain: () => Promise<void>): Promise<'continue' | 'stop'>;
+}
+
+/** Steps the loop may run ahead of the oldest step whose loss is not read back yet. */
+export const READ_AHEAD = 2;
+
+/** What a step's read-back gives: its label loss, the batch's predictions on log steps, the instant it resolved. */
+interface StepResult {
+  loss: number;
+  predictions: Float32Array | null;
+  at: number;
+}
+
+interface InFlight {
+  step: number;
+  epoch: number;
+  n: number;
+  learningRate: number;
+  /** The batch's example indices, on log steps (their labels score the predictions). */
+  batch: Int32Array | null;
+  submittedAt: number;
+  result: Promise<StepResult>;
 }
 
 /**
@@ -198,8 +230,6 @@ export async function train(
   const l2 = regularized.reduce((sum, r) => sum + r.l2, 0);
 
   let runSteps = 0;
-  let lastSync = performance.now();
-  let examplesSinceSync = 0;
   let orderTensor: tf.Tensor1D | null = null;
 
   const finish = (reason: TrainOutcome['reason']): TrainOutcome => {
@@ -218,16 +248,32 @@ export async function train(
     };
   };
 
-  /** The generic path: tfjs ops and autodiff, any model, any backend. Returns what a log step reads. */
-  const genericStep = (batch: Int32Array, wantLog: boolean) => {
-    let kept: { labelLoss: tf.Scalar; predictions: tf.Tensor2D } | null = null;
+  /**
+   * Tensors (and their bytes) that steps keep until their read-back resolves: how many are alive at an epoch's end
+   * depends on how far the GPU has got, so the epoch's memory figures leave them out (they stay comparable).
+   */
+  const held = { tensors: 0, bytes: 0 };
+  const awaiting = (...ts: (tf.Tensor | null)[]) => {
+    const live = ts.filter((t): t is tf.Tensor => t !== null);
+    const bytes = live.reduce((sum, t) => sum + t.size * 4, 0);
+    held.tensors += live.length;
+    held.bytes += bytes;
+    return () => {
+      held.tensors -= live.length;
+      held.bytes -= bytes;
+    };
+  };
+
+  /** The generic path: tfjs ops and autodiff, any model, any backend. Returns its read-back, issued now. */
+  const genericStep = (batch: Int32Array, wantLog: boolean): Promise<StepResult> => {
+    let kept: { labelLoss: tf.Scalar; predictions: tf.Tensor2D | null } | null = null;
     const indices = tf.tensor1d(batch, 'int32');
     tf.tidy(() => {
       const { x, y } = gatherBatch(device, indices);
       const { grads } = tf.variableGrads(() => {
         const predictions = model.apply(x, { training: true }) as tf.Tensor2D;
         const labelLoss = LOSSES[config.labelLoss](y!, predictions);
-        if (wantLog) kept = { labelLoss: tf.keep(labelLoss), predictions: tf.keep(predictions) };
+        kept = { labelLoss: tf.keep(labelLoss), predictions: wantLog ? tf.keep(predictions) : null };
         const reg = regularized.map((r) =>
           l2Regularization(
             r.weights.map((w) => w.read()),
@@ -245,20 +291,26 @@ export async function train(
       state.optimizer.applyGradients(clipped as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
     });
     indices.dispose();
-    if (!kept) return null;
-    const { labelLoss, predictions } = kept as { labelLoss: tf.Scalar; predictions: tf.Tensor2D };
-    return async () => {
-      // Reading these back waits for the GPU to finish every step queued so far.
-      const [lossV, predV] = await Promise.all([labelLoss.data(), predictions.data()]);
+    const { labelLoss, predictions } = kept! as { labelLoss: tf.Scalar; predictions: tf.Tensor2D | null };
+    const release = awaiting(labelLoss, predictions);
+    // Resolves when the GPU has finished this step (and every step queued before it).
+    return Promise.all([labelLoss.data(), predictions?.data() ?? null]).then(([lossV, predV]) => {
+      const at = performance.now();
+      release();
       labelLoss.dispose();
-      predictions.dispose();
-      return { loss: lossV[0], predictions: predV as Float32Array };
-    };
+      predictions?.dispose();
+      return { loss: lossV[0], predictions: predV as Float32Array | null, at };
+    });
   };
 
   /** The fused path: four WebGPU kernels a step (fused-logistic.ts), same math. */
   let checked = false;
-  const fusedStep = async (start: number, n: number, learningRate: number, wantLog: boolean) => {
+  const fusedStep = async (
+    start: number,
+    n: number,
+    learningRate: number,
+    wantLog: boolean,
+  ): Promise<{ result: Promise<StepResult> }> => {
     const args = [
       packed!,
       orderTensor!,
@@ -273,24 +325,63 @@ export async function train(
     ] as const;
     const out = checked ? state.fused!.step(...args) : await state.fused!.checkedStep(...args);
     checked = true;
-    if (!wantLog) {
+    const release = awaiting(out);
+    // Resolves when the GPU has finished this step (and every step queued before it). Wrapped: an async function
+    // would otherwise wait for it.
+    const result = out.data().then((data): StepResult => {
+      const at = performance.now();
+      release();
       out.dispose();
-      return null;
-    }
-    return async () => {
-      // Reading the batch's output waits for the GPU to finish every step queued so far.
-      const all = (await out.data()) as Float32Array;
-      out.dispose();
+      const all = data as Float32Array;
       const w = 2 * C + 1;
-      const predictions = new Float32Array(n * C);
+      const predictions = wantLog ? new Float32Array(n * C) : null;
       let loss = 0;
       for (let i = 0; i < n; i++) {
-        predictions.set(all.subarray(i * w + C, i * w + 2 * C), i * C);
+        predictions?.set(all.subarray(i * w + C, i * w + 2 * C), i * C);
         loss += all[i * w + 2 * C];
       }
       // tf.mean in float32: the sum of per-example losses divided by n.
-      return { loss: Math.fround(loss / n), predictions };
-    };
+      return { loss: Math.fround(loss / n), predictions, at };
+    });
+    return { result };
+  };
+
+  const inFlight: InFlight[] = [];
+  /** When the last emitted step's read-back resolved; null at the start and after the run was held. */
+  let lastFinish: number | null = null;
+
+  /** Waits for the oldest step's read-back and emits its line (and its log, on a log step). */
+  const emitOldest = async () => {
+    const f = inFlight[0];
+    const r = await f.result;
+    inFlight.shift();
+    const ms = r.at - (lastFinish ?? f.submittedAt);
+    lastFinish = r.at;
+    const examplesPerSec = (f.n * 1000) / Math.max(ms, 1e-3);
+    const head = { step: f.step, epoch: f.epoch, loss: r.loss, examplesPerSec };
+    if (f.batch && r.predictions) {
+      const batchLabels = new Int32Array(f.n);
+      for (let i = 0; i < f.n; i++) batchLabels[i] = labels[f.batch[i]];
+      const dense = oneHot(batchLabels, C);
+      const p = r.predictions;
+      const log = withLine({
+        ...head,
+        hitAt1: hitAtOne(p, dense, f.n, C),
+        perr: perr(p, dense, f.n, C),
+        gap: gap(p, dense, f.n, C),
+        learningRate: f.learningRate,
+      });
+      hooks.onLog(log);
+      hooks.onStep?.({ ...head, full: true, line: log.line });
+    } else {
+      hooks.onStep?.({ ...head, full: false, line: formatShortStepLine(head) });
+    }
+  };
+
+  /** Reads back every step so far and emits their lines; the next step's clock starts at its submission. */
+  const drain = async () => {
+    while (inFlight.length) await emitOldest();
+    lastFinish = null;
   };
 
   try {
@@ -302,8 +393,14 @@ export async function train(
       }
       // A run stopped mid-epoch left its place; a change of batch size keeps the place in examples.
       for (let start = Math.min(state.epochExamples, data.count); start < data.count; start += bs) {
-        if ((await hooks.between()) === 'stop') return finish('stopped');
-        if (runSteps >= totalSteps) return finish('max-steps');
+        if ((await hooks.between(drain)) === 'stop') {
+          await drain();
+          return finish('stopped');
+        }
+        if (runSteps >= totalSteps) {
+          await drain();
+          return finish('max-steps');
+        }
 
         const batch = order.subarray(start, Math.min(start + bs, data.count));
         const n = batch.length;
@@ -312,40 +409,26 @@ export async function train(
         const learningRate = learningRateAt(config, state.globalStep);
         optimizer.learningRate = learningRate;
 
-        const read = useFused
-          ? await fusedStep(start, n, learningRate, wantLog)
+        const submittedAt = performance.now();
+        const result = useFused
+          ? (await fusedStep(start, n, learningRate, wantLog)).result
           : genericStep(batch, wantLog);
+        // A failed read-back surfaces when the loop awaits it; until then it must not count as unhandled.
+        result.catch(() => {});
+        inFlight.push({
+          step,
+          epoch: state.epoch,
+          n,
+          learningRate,
+          batch: wantLog ? batch : null,
+          submittedAt,
+          result,
+        });
         state.globalStep = step;
         state.epochExamples = start + n;
         runSteps++;
-        examplesSinceSync += n;
         hooks.onProgress?.({ step, epoch: state.epoch, totalSteps, runSteps });
-
-        if (read) {
-          const { loss, predictions: p } = await read();
-          const now = performance.now();
-          const eps = (examplesSinceSync * 1000) / Math.max(now - lastSync, 1e-3);
-          lastSync = now;
-          examplesSinceSync = 0;
-          const batchLabels = new Int32Array(n);
-          for (let i = 0; i < n; i++) batchLabels[i] = labels[batch[i]];
-          const dense = oneHot(batchLabels, C);
-          const hit = hitAtOne(p, dense, n, C);
-          const pe = perr(p, dense, n, C);
-          const g = gap(p, dense, n, C);
-          hooks.onLog(
-            withLine({
-              step,
-              epoch: state.epoch,
-              loss,
-              examplesPerSec: eps,
-              hitAt1: hit,
-              perr: pe,
-              gap: g,
-              learningRate,
-            }),
-          );
-        }
+        while (inFlight.length > READ_AHEAD) await emitOldest();
       }
       state.epoch++;
       state.epochExamples = 0;
@@ -356,13 +439,14 @@ export async function train(
       };
       hooks.onEpochEnd?.({
         epoch: state.epoch,
-        numTensors: mem.numTensors,
-        numBytes: mem.numBytes,
-        numBytesInGPU: mem.numBytesInGPU,
+        numTensors: mem.numTensors - held.tensors,
+        numBytes: mem.numBytes - held.bytes,
+        numBytesInGPU: mem.numBytesInGPU === undefined ? undefined : mem.numBytesInGPU - held.bytes,
         // webgpu names it numBytesAllocatedInGPU, webgl numBytesInGPUAllocated.
         numBytesAllocatedInGPU: mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated,
       });
     }
+    await drain();
     return finish('epochs');
   } finally {
     orderTensor?.dispose();

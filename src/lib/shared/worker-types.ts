@@ -5,7 +5,7 @@
 import type { LabelMisfit } from './label-fit';
 import type { FeatureInfo, FeatureSchema, SchemaOverride } from '../tfrecord';
 import type { UserText } from './errors';
-import type { StepLog } from './step-log';
+import type { StepBatch } from './step-log';
 
 /** The reader's schema types, as the page shows and edits them. */
 export type { FeatureSchema, FeatureInfo, SchemaOverride };
@@ -42,7 +42,7 @@ export interface Progress {
   runSteps: number;
 }
 
-/** tf.memory() after an epoch; the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
+/** tf.memory() after an epoch, less the step outputs still awaiting their read-back (how many depends on the GPU); the GPU figures are those the webgpu and webgl backends report (absent elsewhere). */
 export interface EpochMemory {
   epoch: number;
   numTensors: number;
@@ -60,6 +60,23 @@ export interface TrainOutcome {
   line: string;
   /** Which step ran: the fused WebGPU kernels or tfjs's ops (tests assert it, so a silent fallback fails them). */
   path: 'fused' | 'generic';
+  /** Where the run's wall-clock time went, in ms (set by the worker's session; the bench prints it). */
+  timing?: RunTiming;
+}
+
+/** A run's wall clock in parts, ms: what the loop did besides submitting steps. */
+export interface RunTiming {
+  total: number;
+  /** Yields to the worker's message loop between steps (Pause/Stop, the drawing pad's predictions). */
+  turns: number;
+  /** Waiting for step read-backs before the run held (pause, evaluation, checkpoint). */
+  drains: number;
+  /** Evaluations on the validation split during training. */
+  evaluations: number;
+  /** Checkpoints: the weights read back (the write itself is queued), and the final one awaited. */
+  checkpoints: number;
+  /** Paused by the user. */
+  paused: number;
 }
 
 export type SplitName = 'train' | 'validation' | 'test';
@@ -102,7 +119,11 @@ export interface LoadProgress {
 }
 
 export interface TrainCallbacks {
-  onLog(log: StepLog): void;
+  /**
+   * Every step's train.py line, in batches (with each log step's line, at most every 100 ms otherwise, and when the
+   * run holds or ends); `logs` holds the log steps' numbers among them.
+   */
+  onSteps(batch: StepBatch): void;
   onProgress(p: Progress): void;
   onEpochEnd(e: EpochMemory): void;
   /** An evaluation on the validation split made during training. */

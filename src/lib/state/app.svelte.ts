@@ -16,6 +16,9 @@ import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingHistory } from './history.svelte';
 import { TrainingMonitor } from './training.svelte';
+import { CalibrationState } from './calibration.svelte';
+import type { CalibrationSpec } from '../shared/calibration';
+import type { ModelDefinition } from '../model-spec/format';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError } from '../i18n-text';
 import type { UserText } from '../shared/errors';
@@ -38,7 +41,7 @@ import type {
   SplitName,
   SplitSummary,
 } from '../shared/worker-types';
-import type { StepLog } from '../shared/step-log';
+import type { StepBatch } from '../shared/step-log';
 
 /** What the page tells whoever made it (App.svelte wires these to the notices). */
 export interface AppHooks {
@@ -118,6 +121,8 @@ export class AppState {
   monitor = new TrainingMonitor();
   /** True while the worker moves to another backend. */
   switchingBackend = $state(false);
+  /** Which backend trains the chosen model fastest on this machine, measured (#19). */
+  calibration = new CalibrationState();
   /** Presets, custom models and the layer editor (issue 7). */
   models = new ModelLibrary(
     () => modelDataOf(this.splits),
@@ -251,6 +256,11 @@ export class AppState {
     this.logCount = this.#log.count;
   }
 
+  /** Appends several lines with one update of the log (a batch of step lines). */
+  #statusLines(lines: LogLine[]): void {
+    if (lines.length) this.#status(...lines);
+  }
+
   /** A script's line from the worker (eval.py's, inference.py's), as it is written. */
   #onScriptLine = proxy((line: string) => this.#status(line));
 
@@ -380,9 +390,10 @@ export class AppState {
       const outcome = await this.#remote.train(
         $state.snapshot(this.config),
         proxy({
-          onLog: (log: StepLog) => {
-            this.history.add(log);
-            this.#status(log.line);
+          // Every step's line, a batch at a time; the log steps' numbers feed the one history (charts, table).
+          onSteps: (batch: StepBatch) => {
+            for (const log of batch.logs) this.history.add(log);
+            this.#statusLines(batch.lines.map((l) => l.line));
           },
           onProgress: (p: Progress) => {
             this.progress = p;
@@ -437,6 +448,41 @@ export class AppState {
   }
 
   /** Moves training to another tfjs backend; loaded data and the model so far are kept. */
+  /** What a calibration measures now: the chosen model on the loaded data's shape, at the chosen batch size. */
+  #calibrationSpec(): { spec: CalibrationSpec; definition: ModelDefinition | null } | null {
+    // An imported model's definition lives in the worker: it is not measured.
+    if (this.persist.importedModels.includes(this.config.model)) return null;
+    const data = modelDataOf(this.splits);
+    return {
+      spec: {
+        model: this.config.model,
+        inputShape: data.inputShape,
+        numClasses: data.numClasses,
+        batchSize: this.config.batchSize,
+        fusedKernels: this.config.fusedKernels,
+      },
+      definition: this.models.definitionToTrain(this.config.model),
+    };
+  }
+
+  /** Shows the figures measured before for the chosen model on this machine, if any. */
+  lookupCalibration(): void {
+    const c = this.#calibrationSpec();
+    if (c) void this.calibration.lookup(c.spec, c.definition);
+    else this.calibration.measured = null;
+  }
+
+  /** Measures each backend with a few training steps of the chosen model (in a worker of its own). */
+  async measureBackends(): Promise<void> {
+    const c = this.#calibrationSpec();
+    if (!c || this.phase !== 'idle') return;
+    try {
+      await this.calibration.measure(c.spec, c.definition);
+    } catch (e) {
+      this.fail(m.backend_measure_failed, e);
+    }
+  }
+
   async switchBackend(name: BackendName): Promise<void> {
     if (this.phase !== 'idle' || this.job !== null || this.backend?.name === name) return;
     this.switchingBackend = true;

@@ -20,7 +20,7 @@ export interface NumberedLine {
 }
 
 /** Lines the page holds and shows. */
-export const SHOWN_LINES = 200;
+export const SHOWN_LINES = 5000;
 /** Lines moved into one Blob at a time (about 40 KB of step lines). */
 export const LINES_PER_CHUNK = 500;
 

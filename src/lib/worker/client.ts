@@ -1,6 +1,7 @@
 /** Main-thread side of the worker contract: starts the worker, wraps it, and notices when it dies. */
 import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
+import type { CalibrationApi } from './calibrate.worker';
 import { SPLITS, type SplitName } from '../shared/worker-types';
 import { installErrorTransfer } from './error-transfer';
 import { text, type UserText } from '../shared/errors';
@@ -67,4 +68,13 @@ export function sampleUrls(baseUrl: string): Record<SplitName, string> {
     SplitName,
     string
   >;
+}
+
+/** Starts a calibration worker (./calibrate.worker.ts) for one measurement; `terminate` ends it. */
+export function startCalibration(): { remote: Comlink.Remote<CalibrationApi>; terminate(): void } {
+  const worker = new Worker(new URL('./calibrate.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'pagetrain-calibration',
+  });
+  return { remote: Comlink.wrap<CalibrationApi>(worker), terminate: () => worker.terminate() };
 }

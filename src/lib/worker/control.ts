@@ -83,11 +83,11 @@ export class RunControl {
 
   /**
    * Between two steps: yields one turn (so Pause/Stop arrive), then waits while paused. `onPause` runs once when it
-   * holds (the page then shows the step it holds at).
+   * holds, and is awaited before it holds (the page then shows the step it holds at).
    */
-  async between(onPause?: () => void): Promise<'continue' | 'stop'> {
+  async between(onPause?: () => unknown): Promise<'continue' | 'stop'> {
     await this.#turns.next();
-    if (this.#paused) onPause?.();
+    if (this.#paused) await onPause?.();
     while (this.#paused && !this.#stopRequested)
       await new Promise<void>((resolve) => (this.#wakeUp = resolve));
     return this.#stopRequested ? 'stop' : 'continue';

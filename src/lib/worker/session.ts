@@ -11,7 +11,15 @@ import * as tf from '@tensorflow/tfjs';
 import { cannotTrainOnText, initBackend } from '../ml/backend';
 import { learningRateAt, validateConfig, type LossName, type TrainConfig } from '../shared/settings';
 import type { JobHooks } from '../shared/eval-log';
-import { evaluate, nonFiniteWeights, predict, predictPixels, predictionsCsv } from '../ml/evaluate';
+import { evaluateFused } from '../ml/fused-evaluate';
+import {
+  evaluate,
+  nonFiniteWeights,
+  predict,
+  predictPixels,
+  predictionsCsv,
+  type EvalRun,
+} from '../ml/evaluate';
 import { buildModel } from '../ml/models';
 import { captureState } from '../ml/snapshot';
 import {
@@ -24,6 +32,7 @@ import {
 import type { ModelDefinition } from '../model-spec/format';
 import type { LoadedSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
+import type { StepBatch } from '../shared/step-log';
 import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import { debugHandle } from './budget';
 import { RunControl, Throttle } from './control';
@@ -40,10 +49,12 @@ import {
   SPLITS,
   type BackendInfo,
   type BackendName,
+  type EvalPoint,
   type EvalResult,
   type TrainOutcome,
   type ExampleBatch,
   type ExampleQuery,
+  type RunTiming,
   type LoadProgress,
   type PredictResult,
   type Progress,
@@ -189,7 +200,11 @@ export class WorkerSession {
         chooseTrainPath(state, config.fusedKernels === false ? 'generic' : 'auto'),
       );
       // The validation split goes up now, not at the first evaluation: the tensor count then stays flat across epochs.
-      if (evaluating) splits.device('validation', classes);
+      // The fused path evaluates with its own forward kernel over the split's uint8 copy (ml/fused-evaluate.ts).
+      if (evaluating) {
+        if (data.packed) splits.packed('validation');
+        else splits.device('validation', classes);
+      }
     } catch (e) {
       // Nothing is replaced: the model so far stays.
       if (startNew) disposeTrainingState(state);
@@ -214,30 +229,88 @@ export class WorkerSession {
     const progress = new Throttle<Progress>(PROGRESS_MS);
     /** Set after a step or an epoch when an evaluation during training is due; run at the next safe point. */
     let evalDue = false;
-    const evalNow = async () => {
+    /** Evaluations made, waiting for their step's line to be sent first (the log stays in step order). */
+    const evalsReady: EvalPoint[] = [];
+    /** The fused path's evaluation in flight (it overlaps the steps queued after it), and its failure. */
+    let evalInFlight: Promise<void> | null = null;
+    let evalFailed: unknown = null;
+    let lastLineStep = 0;
+    const deliverEvals = () => {
+      if (!evalsReady.length || evalsReady[0].step > lastLineStep) return;
+      sendSteps();
+      while (evalsReady.length && evalsReady[0].step <= lastLineStep)
+        void callbacks.onEval?.(evalsReady.shift()!);
+    };
+    const evalMade = (step: number, epoch: number, run: EvalRun) => {
+      model.lastValidation = run.probabilities;
+      evalsReady.push({ step, epoch, metrics: run.result.metrics });
+      deliverEvals();
+    };
+    /** Runs the evaluation due: awaited on tfjs's ops, queued and left to finish on the fused path. */
+    const evalNow = async (drain: () => Promise<void>) => {
       evalDue = false;
-      // The fused kernels keep the weights in their own buffer during a run: copy them into the model first.
-      syncFusedWeights(state);
+      const { globalStep: step, epoch } = state;
+      const fused = state.fused;
+      if (fused && data.packed) {
+        await evalInFlight;
+        const labels = splits.host('validation')!.labels!;
+        evalInFlight = evaluateFused(fused, splits.packed('validation'), labels, config.labelLoss, 2).then(
+          (run) => evalMade(step, epoch, run),
+          (e: unknown) => void (evalFailed = e),
+        );
+        return;
+      }
+      await settle(drain);
       const run = await evaluate(
         state.built.model,
         splits.device('validation', classes),
         config.labelLoss,
         2,
       );
-      model.lastValidation = run.probabilities;
-      void callbacks.onEval?.({ step: state.globalStep, epoch: state.epoch, metrics: run.result.metrics });
+      evalMade(step, epoch, run);
     };
     const send = progress.wrap((p) => void callbacks.onProgress(p));
+    // Step lines go to the page in batches: with a log step's line, or when PROGRESS_MS have passed since the last
+    // batch, and when the run holds or ends (a step can take a millisecond: one message each would flood the page).
+    let batch: StepBatch = { lines: [], logs: [] };
+    let batchAt = performance.now();
+    const sendSteps = () => {
+      if (batch.lines.length || batch.logs.length) void callbacks.onSteps(batch);
+      batch = { lines: [], logs: [] };
+      batchAt = performance.now();
+    };
+    /** Reads back every step so far and sends their lines: before the run holds (pause, evaluation, checkpoint). */
+    const settle = async (drain: () => Promise<void>) => {
+      const t = performance.now();
+      await drain();
+      timing.drains += performance.now() - t;
+      sendSteps();
+    };
+    const timing: RunTiming = { total: 0, turns: 0, drains: 0, evaluations: 0, checkpoints: 0, paused: 0 };
+    const timed = async <T>(part: Exclude<keyof RunTiming, 'total'>, f: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await f();
+      } finally {
+        timing[part] += performance.now() - t;
+      }
+    };
+    const began = performance.now();
     try {
       const outcome = await train(
         state,
         data.data,
         config,
         {
-          // Callback proxies post a message each; not awaited, so the loop never waits on the main thread.
           onLog: (log) => {
             persist.recordLog(log);
-            void callbacks.onLog(log);
+            batch.logs.push(log);
+          },
+          onStep: (line) => {
+            batch.lines.push(line);
+            lastLineStep = line.step;
+            if (line.full || performance.now() - batchAt >= PROGRESS_MS) sendSteps();
+            deliverEvals();
           },
           // The page hears of progress at most every PROGRESS_MS; evaluations are scheduled on every step.
           onProgress: (p) => {
@@ -249,23 +322,45 @@ export class WorkerSession {
             if (evaluating && config.evalEverySteps === 0) evalDue = true;
             void callbacks.onEpochEnd(e);
           },
-          between: async () => {
-            if (evalDue) await evalNow();
-            const next = await control.between(() => progress.flush());
-            if (next === 'continue')
-              await persist.maybeCheckpoint(state, config, learningRateAt(config, state.globalStep));
+          between: async (drain) => {
+            if (evalDue) await timed('evaluations', () => evalNow(drain));
+            let pausedAt: number | null = null;
+            const t = performance.now();
+            const next = await control.between(async () => {
+              await settle(drain);
+              progress.flush();
+              pausedAt = performance.now();
+            });
+            if (pausedAt === null) timing.turns += performance.now() - t;
+            else timing.paused += performance.now() - pausedAt;
+            if (next === 'continue' && persist.run.due(state.globalStep)) {
+              await settle(drain);
+              await timed('checkpoints', () =>
+                persist.maybeCheckpoint(state, config, learningRateAt(config, state.globalStep)),
+              );
+            }
             return next;
           },
         },
         { path: data.packed ? 'fused' : 'generic', packed: data.packed },
       );
-      if (evalDue) await evalNow();
+      if (evalDue) await timed('evaluations', () => evalNow(async () => {}));
+      await timed('evaluations', async () => {
+        await evalInFlight;
+      });
+      if (evalFailed) throw evalFailed;
+      sendSteps();
+      deliverEvals();
       // For the browser tests: the path that ran, and the state it left (weights, Adam's moments).
       debugHandle().lastTrain = { path: outcome.path, capture: () => captureState(state) };
       const reason = outcome.reason === 'stopped' ? 'stopped' : 'end';
-      await persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true);
-      return outcome;
+      await timed('checkpoints', () =>
+        persist.checkpoint(state, config, reason, learningRateAt(config, state.globalStep), true),
+      );
+      timing.total = performance.now() - began;
+      return { ...outcome, timing };
     } finally {
+      sendSteps();
       progress.flush();
       control.end();
     }

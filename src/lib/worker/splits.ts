@@ -51,7 +51,7 @@ export class Splits {
   readonly #fingerprints: Partial<Record<SplitName, FileFingerprint[]>> = {};
   readonly #device: Partial<Record<SplitName, DeviceSplit>> = {};
   /** The training split as uint8 on the GPU for the fused kernels; made on first use, dropped with the split. */
-  #packed: PackedSplit | null = null;
+  #packed: Partial<Record<SplitName, PackedSplit>> = {};
 
   constructor(opts: SplitsOptions) {
     this.#opts = opts;
@@ -185,16 +185,21 @@ export class Splits {
     return made;
   }
 
-  /** The training split as uint8 for the fused kernels (made once, dropped with the split). */
-  packed(): PackedSplit {
-    if (!this.#packed) {
-      const h = this.require('train');
+  /**
+   * A split as uint8 for the fused kernels (made once, dropped with the split): the training split, and the
+   * validation split where the fused kernels evaluate during training.
+   */
+  packed(split: SplitName = 'train'): PackedSplit {
+    let made = this.#packed[split];
+    if (!made) {
+      const h = this.require(split);
       const dim = h.schema.height * h.schema.width * h.schema.depth;
-      checkGpuBuffer(this.#opts.gpu(), 'train', h.count * dim);
+      checkGpuBuffer(this.#opts.gpu(), split, h.count * dim);
       if (!h.labels) throw new PagetrainError('DataError', text('worker_no_labels'));
-      this.#packed = packSplit(h.images, h.labels, h.count, dim);
+      made = packSplit(h.images, h.labels, h.count, dim);
+      this.#packed[split] = made;
     }
-    return this.#packed;
+    return made;
   }
 
   /**
@@ -226,16 +231,14 @@ export class Splits {
 
   /** How many device copies are held, by kind (for tests). */
   onDevice(): { float32: SplitName[]; packed: boolean } {
-    return { float32: SPLITS.filter((s) => this.#device[s]), packed: this.#packed !== null };
+    return { float32: SPLITS.filter((s) => this.#device[s]), packed: this.#packed.train !== undefined };
   }
 
   #dropDevice(split: SplitName): void {
     this.#device[split]?.dispose();
     delete this.#device[split];
-    if (split === 'train') {
-      this.#packed?.dispose();
-      this.#packed = null;
-    }
+    this.#packed[split]?.dispose();
+    delete this.#packed[split];
   }
 }
 

@@ -12,7 +12,7 @@ import { predictionsCsv } from '../../../src/lib/ml/evaluate';
 import { buildModel } from '../../../src/lib/ml/models';
 import { epochOrder } from '../../../src/lib/ml/random';
 import { clipByNorm, disposeTrainingState, newTrainingState, train } from '../../../src/lib/ml/trainer';
-import type { StepLog } from '../../../src/lib/shared/step-log';
+import type { StepLine, StepLog } from '../../../src/lib/shared/step-log';
 import { synthetic } from './synthetic';
 
 beforeAll(async () => {
@@ -50,6 +50,55 @@ async function run(
   split.dispose();
   return { logs, tensors };
 }
+
+describe('train.py’s per-step lines', () => {
+  test('every step has its line, in order; every 10th the full line with its log, also after a drain', async () => {
+    const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, batchSize: 10, numEpochs: 2, logEverySteps: 10 };
+    const split = toDevice(synthetic(200, 7));
+    const built = buildModel({
+      name: cfg.model,
+      inputShape: split.shape,
+      numClasses: split.numClasses,
+      seed: 0,
+    });
+    const state = newTrainingState(built, cfg);
+    const lines: StepLine[] = [];
+    const logs: StepLog[] = [];
+    let calls = 0;
+    const outcome = await train(state, split, cfg, {
+      onLog: (l) => logs.push(l),
+      onStep: (l) => lines.push(l),
+      // Holds the run every 7th step, as a pause or an evaluation would: it drains the read-backs first.
+      between: async (drain) => {
+        if (++calls % 7 === 0) {
+          const before = lines.length;
+          await drain();
+          // Every step taken so far has its line once drained.
+          expect(lines.length).toBe(state.globalStep);
+          expect(lines.length).toBeGreaterThanOrEqual(before);
+        }
+        return 'continue';
+      },
+    });
+    expect(outcome.globalStep).toBe(40);
+    expect(lines.map((l) => l.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(logs.map((l) => l.step)).toEqual([10, 20, 30, 40]);
+    for (const l of lines) {
+      expect(l.full).toBe(l.step % 10 === 0);
+      if (l.full) {
+        const log = logs.find((g) => g.step === l.step)!;
+        expect(l.line).toBe(log.line);
+        expect(l.line).toMatch(/^training step \d+ \| Loss: \d+\.\d\d Examples\/sec: \d+\.\d\d \| Hit@1: /);
+      } else {
+        expect(l.line).toMatch(/^training step \d+ \| Loss: \d+\.\d\d Examples\/sec: \d+\.\d\d$/);
+      }
+      expect(l.examplesPerSec).toBeGreaterThan(0);
+      expect(Number.isFinite(l.examplesPerSec)).toBe(true);
+    }
+    disposeTrainingState(state);
+    split.dispose();
+  });
+});
 
 describe('learning-rate schedule (staircase exponential decay over examples)', () => {
   test('stays at the base rate until decay_examples examples, then steps by the decay factor', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatStepLine } from '../../../src/lib/shared/step-log';
+import { formatShortStepLine, formatStepLine } from '../../../src/lib/shared/step-log';
 
 describe('formatStepLine', () => {
   it('prints train.py’s line with Python’s %.2f (exact ties to even, nan)', () => {
@@ -7,5 +7,13 @@ describe('formatStepLine', () => {
     expect(
       formatStepLine({ step: 10, loss: 0.625, examplesPerSec: 2.675, hitAt1: 0.375, perr: NaN, gap: 1 }),
     ).toBe('training step 10 | Loss: 0.62 Examples/sec: 2.67 | Hit@1: 0.38 PERR: nan GAP: 1.00');
+  });
+});
+
+describe('formatShortStepLine', () => {
+  it('prints train.py’s per-step line, the full line’s head', () => {
+    expect(formatShortStepLine({ step: 11, loss: 0.625, examplesPerSec: 2.675 })).toBe(
+      'training step 11 | Loss: 0.62 Examples/sec: 2.67',
+    );
   });
 });
