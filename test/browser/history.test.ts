@@ -1,5 +1,5 @@
 /**
- * One training history on the page (issue 14): a restored checkpoint shows its run's loss curve up to its step —
+ * One training history on the page: a restored checkpoint shows its run's loss curve up to its step —
  * on the page that trained it and after a reload — and training on from it (Start new model off) extends that
  * curve: more points, the same ones first. The curve is read from what the Loss chart holds (its data-points
  * attribute: the steps, then each series' values), not from pixels.

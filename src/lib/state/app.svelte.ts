@@ -104,7 +104,7 @@ export class AppState {
   monitor = new TrainingMonitor();
   /** True while the worker moves to another backend. */
   switchingBackend = $state(false);
-  /** Presets, custom models and the layer editor (issue 7). */
+  /** Presets, custom models and the layer editor. */
   models = new ModelLibrary(
     () => modelDataOf(this.splits),
     (what, e) => this.fail(what, e),
@@ -128,10 +128,10 @@ export class AppState {
   );
   canPredict = $derived(this.hasModel && !!this.splits.test && this.phase === 'idle' && this.job === null);
 
-  /** Saved runs, checkpoints and model files (issue 6). */
+  /** Saved runs, checkpoints and model files. */
   readonly persist: PersistState;
 
-  // The flow and its feedback (issue 9).
+  // The flow (load, train, evaluate, predict) and its feedback.
   /** The flow step whose last job failed, until that step runs again. */
   failed = $state<FlowJob | null>(null);
   /** Evaluation's or prediction's progress: examples done of the total. */

@@ -1,5 +1,5 @@
 /**
- * The page's view of what is saved (issue 6): runs, checkpoints, storage use, imported models. The database lives in
+ * The page's view of what is saved: runs, checkpoints, storage use, imported models. The database lives in
  * the worker; this class asks it for listings (records without their weights) and hears when they change.
  */
 import type { TrainConfig } from '../shared/settings';

@@ -380,7 +380,7 @@ export async function deleteRun(db: Db, id: string): Promise<void> {
   await tx.done;
 }
 
-// ---- Imported models (issue 7): listed by key, read whole only to build one ----
+// ---- Imported models: listed by key, read whole only to build one ----
 
 export async function putImported(db: Db, record: ImportedModelRecord): Promise<void> {
   try {
