@@ -6,6 +6,7 @@
  */
 import type { TrainConfig } from './settings';
 import type { HistoryEntry } from './step-log';
+import type { EvalPoint } from './worker-types';
 
 /** The format of the records below. A change that old code cannot read bumps it (and the DB version). */
 export const RECORD_VERSION = 1;
@@ -71,6 +72,11 @@ export interface RunRecord {
   config: TrainConfig;
   dataset: FileFingerprint[];
   history: HistoryEntry[];
+  /**
+   * The evaluations on the validation split made during training, in step order, so a restored run draws its
+   * validation curve too. A run saved before they were kept has none: it is read with an empty list.
+   */
+  evals: EvalPoint[];
   createdAt: number;
   updatedAt: number;
   globalStep: number;

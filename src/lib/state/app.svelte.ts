@@ -241,7 +241,7 @@ export class AppState {
     this.hasModel = true;
     this.evaluation = null;
     this.progress = null;
-    this.history.replace(r.run?.history ?? []);
+    this.history.replace(r.run?.history ?? [], r.run?.evals ?? []);
     this.monitor.reset();
   }
 

@@ -129,12 +129,32 @@ export function validateRun(v: unknown): Validated<RunRecord> {
           : `${where}: dataset[${i}] invalid`),
       null,
     ) ??
+    (v.evals === undefined || Array.isArray(v.evals)
+      ? (v.evals ?? []).reduce<string | null>(
+          (e: string | null, p: unknown, i: number) => e ?? evalPointError(`${where} evals[${i}]`, p),
+          null,
+        )
+      : `${where}: field "evals" is invalid`) ??
     (v.final === null || (isObj(v.final) && isCount(v.final.step) && isNumOrNull(v.final.loss))
       ? null
       : `${where}: field "final" is invalid`);
   if (error) return { ok: false, error };
   const run = v as unknown as RunRecord;
-  return { ok: true, value: { ...run, dataset: run.dataset.map(currentFingerprint) } };
+  return {
+    ok: true,
+    value: { ...run, dataset: run.dataset.map(currentFingerprint), evals: run.evals ?? [] },
+  };
+}
+
+/** A validation point of a run: its step and epoch, and its metrics by name (numbers). */
+function evalPointError(where: string, p: unknown): string | null {
+  if (!isObj(p)) return `${where} invalid`;
+  return (
+    checkFields(where, p, { step: isCount, epoch: isCount, metrics: isObj }) ??
+    (Object.values(p.metrics as Record<string, unknown>).every(isNum)
+      ? null
+      : `${where}: field "metrics" is invalid`)
+  );
 }
 
 const METHODS: readonly FingerprintMethod[] = ['sha256', 'sha256-sample', 'unrecorded'];

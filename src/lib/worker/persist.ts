@@ -27,6 +27,7 @@ import { formatBytes } from '../shared/format';
 import { buildImported, filesFor, parseModelFiles, restoreImported, type ParsedModel } from './model-files';
 import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from '../shared/persist-types';
 import { CurrentRun } from './run';
+import type { EvalPoint } from '../shared/worker-types';
 
 export class Persistence {
   readonly #listeners = new Set<PersistListener>();
@@ -85,6 +86,11 @@ export class Persistence {
 
   recordLog(log: StepLog): void {
     this.#run.recordLog(log);
+  }
+
+  /** A validation point made during training: kept in the run's record, saved with its next checkpoint. */
+  recordEvalPoint(point: EvalPoint): void {
+    this.#run.recordEvalPoint(point);
   }
 
   recordEvaluation(metrics: Record<string, number>, step: number): void {

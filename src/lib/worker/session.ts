@@ -224,7 +224,9 @@ export class WorkerSession {
         2,
       );
       model.lastValidation = run.probabilities;
-      void callbacks.onEval?.({ step: state.globalStep, epoch: state.epoch, metrics: run.result.metrics });
+      const point = { step: state.globalStep, epoch: state.epoch, metrics: run.result.metrics };
+      persist.recordEvalPoint(point);
+      void callbacks.onEval?.(point);
     };
     const send = progress.wrap((p) => void callbacks.onProgress(p));
     try {

@@ -39,6 +39,13 @@ function run(over: Partial<RunRecord> = {}): RunRecord {
       { split: 'train', name: 'train.tfrecords', size: 12, fingerprint: 'ab'.repeat(32), method: 'sha256' },
     ],
     history: [entry],
+    evals: [
+      {
+        step: 10,
+        epoch: 0,
+        metrics: { 'Hit@1': 0.5, PERR: 0.5, GAP: 0.6, MAP: 0.4, Loss: 1.2, Accuracy: 0.5 },
+      },
+    ],
     createdAt: 1,
     updatedAt: 2,
     globalStep: 10,
@@ -141,6 +148,23 @@ describe('record validation', () => {
     expect(validateRun({ ...run(), dataset: [{ ...run().dataset[0], method: 'md5' }] })).toEqual({
       ok: false,
       error: 'run r1 dataset[0]: field "method" is missing or invalid',
+    });
+  });
+
+  test('a run saved before its validation points were kept loads with none; a malformed point is named', () => {
+    const { evals: _evals, ...old } = run();
+    expect(validateRun(old)).toEqual({ ok: true, value: { ...run(), evals: [] } });
+    expect(validateRun({ ...run(), evals: 'x' })).toEqual({
+      ok: false,
+      error: 'run r1: field "evals" is invalid',
+    });
+    expect(validateRun({ ...run(), evals: [{ step: 10, epoch: 0, metrics: { Loss: 'x' } }] })).toEqual({
+      ok: false,
+      error: 'run r1 evals[0]: field "metrics" is invalid',
+    });
+    expect(validateRun({ ...run(), evals: [{ epoch: 0, metrics: {} }] })).toEqual({
+      ok: false,
+      error: 'run r1 evals[0]: field "step" is missing or invalid',
     });
   });
 
