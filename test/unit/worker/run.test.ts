@@ -60,7 +60,11 @@ describe('CurrentRun', () => {
 
   test('validation points made during training are kept with the run; a restore or a fork keeps those up to its step', () => {
     const { current, run } = trained(50);
-    const point = (step: number) => ({ step, epoch: 0, metrics: { Loss: 1 / step, 'Hit@1': step / 100 } });
+    const point = (step: number) => ({
+      step,
+      epoch: 0,
+      metrics: { 'Hit@1': step / 100, PERR: 0.5, GAP: 0.5, MAP: 0.5, Loss: 1 / step, Accuracy: step / 100 },
+    });
     for (const step of [20, 40]) current.recordEvalPoint(point(step));
     expect(run.evals).toEqual([point(20), point(40)]);
     // Saved with the next checkpoint, as the step logs are.
