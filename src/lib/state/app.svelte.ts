@@ -105,14 +105,19 @@ export class AppState {
   /** True while the worker moves to another backend. */
   switchingBackend = $state(false);
   /** Presets, custom models and the layer editor. */
-  models = new ModelLibrary(
-    () => modelDataOf(this.splits),
-    (what, e) => this.fail(what, e),
-    (def, name, data) =>
+  models = new ModelLibrary({
+    data: () => modelDataOf(this.splits),
+    fail: (what, e) => this.fail(what, e),
+    check: (def, name, data) =>
       this.backend
         ? this.#remote.modelProblem(def, name, data.inputShape, data.numClasses)
         : Promise.resolve(null),
-  );
+    definitions: {
+      list: () => this.#remote.savedDefinitions(),
+      save: (def) => this.#remote.saveDefinition(def),
+      remove: (name) => this.#remote.deleteDefinition(name),
+    },
+  });
 
   configProblems = $derived(localizedProblems(validateConfig(this.config)));
   canTrain = $derived(
@@ -184,8 +189,9 @@ export class AppState {
   }
 
   async init(): Promise<void> {
-    void this.models.load();
+    // The worker's storage listener first: it hears whether the database waits for another tab (opened by either).
     void this.persist.init();
+    void this.models.load();
     try {
       const handle = this.#handle;
       this.backend = await this.#remote.init(

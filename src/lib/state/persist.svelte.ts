@@ -4,8 +4,6 @@
  */
 import type { TrainConfig } from '../shared/settings';
 import { downloadBlob } from './download';
-import { WAITING_FOR_OTHER_TAB } from '../store/db';
-import { watchConnection } from '../store/models';
 import { formatBytes } from '../shared/format';
 import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, RunRecord } from '../shared/snapshot-types';
@@ -67,8 +65,6 @@ export class PersistState {
 
   constructor(hooks: PersistHooks) {
     this.#hooks = hooks;
-    // The page's own connection (custom model definitions); the worker's reports through watchStorage.
-    watchConnection({ onBlocked: () => this.#note(WAITING_FOR_OTHER_TAB) });
   }
 
   async init(): Promise<void> {

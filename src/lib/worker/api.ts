@@ -15,6 +15,7 @@ import type {
   PersistListener,
   PersistPolicy,
   RestoreResult,
+  SavedDefinitions,
   StorageListing,
 } from '../shared/persist-types';
 import { WorkerSession } from './session';
@@ -226,6 +227,11 @@ export const api = {
     session.control.checkIdle('act_delete_model');
     await session.persist.deleteImportedModel(name);
   },
+
+  // --- Custom model definitions (the page's library), saved in IndexedDB by this worker ---
+  savedDefinitions: (): Promise<SavedDefinitions> => session.definitions.list(),
+  saveDefinition: (def: ModelDefinition): Promise<void> => session.definitions.save(def),
+  deleteDefinition: (name: string): Promise<void> => session.definitions.remove(name),
 
   memory(): { numTensors: number; numBytes: number } {
     const m = tf.memory();

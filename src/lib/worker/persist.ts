@@ -54,6 +54,11 @@ export class Persistence {
     return this.#db.open();
   }
 
+  /** The worker's one connection to the database, for the parts that keep other records (./definitions.ts). */
+  database(): Promise<store.Db> {
+    return this.#db.open();
+  }
+
   #notifyChange(): void {
     for (const l of this.#listeners) void l.onChange();
   }

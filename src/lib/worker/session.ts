@@ -3,7 +3,9 @@
  *  - `splits`  (./splits.ts): the loaded splits, their files and fingerprints, their copies on the device;
  *  - `model`   (./current-model.ts): the model, its training state and what it last evaluated and predicted;
  *  - `control` (./control.ts): whether a run is going, Pause / Resume / Stop between its steps;
- *  - `persist` (./persist.ts, ./run.ts): the run the model belongs to, checkpoints and imported models in IndexedDB.
+ *  - `persist` (./persist.ts, ./run.ts): the run the model belongs to, checkpoints and imported models in IndexedDB;
+ *  - `definitions` (./definitions.ts): the custom model definitions saved for the page's library, on persist's
+ *    connection.
  * The session answers the page's requests by asking its parts, in the order a request needs; the parts do not know
  * each other. api.ts exposes it over Comlink.
  */
@@ -25,6 +27,7 @@ import type { LoadedSplit } from '../tfrecord';
 import { readSplitParallel } from '../tfrecord/parallel';
 import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import { debugHandle } from './budget';
+import { Definitions } from './definitions';
 import { RunControl, Throttle } from './control';
 import { CurrentModel } from './current-model';
 import { createImageDecoder } from './image-decoder';
@@ -69,6 +72,7 @@ export class WorkerSession {
   readonly model = new CurrentModel();
   readonly control = new RunControl();
   readonly persist = new Persistence();
+  readonly definitions = new Definitions(() => this.persist.database());
   /** Told when this worker can no longer compute (set by `init`). */
   #reportFatal: ((reason: UserText) => void) | null = null;
   readonly #watchedDevices = new WeakSet<GPUDevice>();
