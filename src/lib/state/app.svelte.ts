@@ -4,11 +4,14 @@
  */
 import { DEFAULT_TRAIN_CONFIG, validateConfig, type TrainConfig } from '../shared/settings';
 import { downloadText } from './download';
-import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
+import { proxy, type Remote } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingHistory } from './history.svelte';
 import { TrainingMonitor } from './training.svelte';
+import { Alert } from './alert.svelte';
+import { LoadedData, SPLIT_LABEL } from './data.svelte';
+import { WorkerLink } from './worker-link.svelte';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError } from '../i18n-text';
 import type { UserText } from '../shared/errors';
@@ -23,11 +26,9 @@ import type {
   ExampleBatch,
   ExampleQuery,
   LoadOptions,
-  LoadProgress,
   PredictResult,
   Progress,
   SplitName,
-  SplitSummary,
 } from '../shared/worker-types';
 import type { StepLog } from '../shared/step-log';
 
@@ -37,15 +38,7 @@ export interface AppHooks {
   onDone?: (job: FlowJob) => void;
 }
 
-const SPLIT_LABEL: Record<SplitName, () => string> = {
-  train: m.split_train,
-  validation: m.split_validation,
-  test: m.split_test,
-};
 const MAX_STATUS_LINES = 200;
-
-/** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
-type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
 
 /** The settings' problems in the page's language (shared/settings.ts gives them as catalog texts). */
 function localizedProblems(
@@ -55,16 +48,32 @@ function localizedProblems(
 }
 
 export class AppState {
-  #handle!: WorkerHandle;
-  #remote!: Remote;
-  #sources: Partial<Record<SplitName, Source>> = {};
+  /** The training worker, started again after it dies; the other tabs' training. */
+  #link = new WorkerLink(() => {
+    // Calls in flight on the dead worker never settle: free the page from them.
+    this.phase = 'idle';
+    this.job = null;
+    this.data.progress = null;
+    this.hasModel = false;
+    this.backend = null;
+  });
+  get #remote(): Remote {
+    return this.#link.remote;
+  }
+  #alert = new Alert();
 
   backend = $state<BackendInfo | null>(null);
   #backendFailure = $state.raw<UserText | string | null>(null);
   /** Why no backend started, in the page's current language. */
   backendError = $derived(this.#backendFailure === null ? null : renderText(this.#backendFailure));
-  splits = $state<Partial<Record<SplitName, SplitSummary>>>({});
-  loadProgress = $state<LoadProgress | null>(null);
+  /** The loaded splits, and where they came from. */
+  readonly data = new LoadedData({ remote: () => this.#remote, note: (line) => this.#status(line) });
+  get splits() {
+    return this.data.splits;
+  }
+  get loadProgress() {
+    return this.data.progress;
+  }
   config = $state<TrainConfig>({ ...DEFAULT_TRAIN_CONFIG });
   phase = $state<Phase>('idle');
   job = $state<Job>(null);
@@ -79,27 +88,22 @@ export class AppState {
   hasModel = $state(false);
   evaluation = $state.raw<EvalResult | null>(null);
   predictions = $state.raw<PredictResult | null>(null);
-  /**
-   * The failure shown in the alert, kept structured (what failed, and the error's catalog text when it has one) so
-   * that it follows a later language switch; `error` is its wording in the page's current language.
-   */
-  #failure = $state.raw<{ what: string | (() => string); cause: UserText | string | null } | null>(null);
+  /** The failure shown in the alert, in the page's current language (it follows a language switch). */
   get error(): string | null {
-    const f = this.#failure;
-    if (!f) return null;
-    const what = typeof f.what === 'string' ? f.what : f.what();
-    return f.cause === null ? what : `${what}: ${renderText(f.cause)}`;
+    return this.#alert.message;
   }
   /** Clears the alert, or shows a message already worded (failures with a cause come in through `fail`). */
   set error(message: string | null) {
-    this.#failure = message === null ? null : { what: message, cause: null };
+    this.#alert.show(message);
   }
   /** Set when the worker died or lost its GPU: the page offers a restart. */
-  workerLost = $state.raw<UserText | string | null>(null);
+  get workerLost(): UserText | string | null {
+    return this.#link.lost;
+  }
   /** Another tab of the app is training (told over a BroadcastChannel). */
-  otherTabTraining = $state(false);
-  #channel: BroadcastChannel | null =
-    typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('pagetrain');
+  get otherTabTraining(): boolean {
+    return this.#link.otherTabTraining;
+  }
   /** ETA and tf.memory() of the training going on. */
   monitor = new TrainingMonitor();
   /** True while the worker moves to another backend. */
@@ -160,32 +164,10 @@ export class AppState {
         if (this.config.model === name) this.config = { ...this.config, model: DEFAULT_TRAIN_CONFIG.model };
       },
     });
-    this.#spawn();
-    if (this.#channel) {
-      this.#channel.onmessage = (e: MessageEvent<{ training: boolean }>) =>
-        (this.otherTabTraining = e.data.training);
-    }
     // Leaving in the middle of training asks first (the browser shows its own wording).
     addEventListener('beforeunload', (e) => {
       if (this.phase !== 'idle') e.preventDefault();
     });
-  }
-
-  #spawn(): void {
-    const handle = startWorker((reason) => {
-      if (handle !== this.#handle) return;
-      console.error('pagetrain: worker lost:', reason);
-      this.workerLost = reason;
-      this.#announceTraining(false);
-      // Calls in flight on the dead worker never settle: free the page from them.
-      this.phase = 'idle';
-      this.job = null;
-      this.loadProgress = null;
-      this.hasModel = false;
-      this.backend = null;
-    });
-    this.#handle = handle;
-    this.#remote = handle.remote;
   }
 
   async init(): Promise<void> {
@@ -193,21 +175,11 @@ export class AppState {
     void this.persist.init();
     void this.models.load();
     try {
-      const handle = this.#handle;
-      this.backend = await this.#remote.init(
-        'webgpu',
-        handle.lockName,
-        proxy((reason: UserText) => handle.lost(reason)),
-      );
-      handle.watch();
+      this.backend = await this.#link.init();
     } catch (e) {
       this.#backendFailure = shownError(e);
       this.fail(m.no_backend, e);
     }
-  }
-
-  #announceTraining(training: boolean): void {
-    this.#channel?.postMessage({ training });
   }
 
   /**
@@ -215,17 +187,13 @@ export class AppState {
    * then the latest checkpoint where there is one. What was shown and saved stays.
    */
   async restart(): Promise<void> {
-    this.#handle.terminate();
-    this.#spawn();
-    this.workerLost = null;
+    this.#link.spawn();
     this.error = null;
     await this.init();
     if (!this.backend) return;
-    const sources = this.#sources;
-    if (Object.values(sources).some((s) => s?.kind === 'sample')) await this.loadSample();
-    for (const [split, source] of Object.entries(sources) as [SplitName, Source][]) {
-      if (source.kind === 'files') await this.loadFiles(split, source.files);
-    }
+    const sources = this.data.sources();
+    if (sources.sample) await this.loadSample();
+    for (const [split, files] of sources.files) await this.loadFiles(split, files);
     // The newest checkpoint (saved during the run that failed, or earlier) brings the model back.
     await this.persist.refresh();
     const latest = [...this.persist.checkpoints].sort((a, b) => b.createdAt - a.createdAt)[0];
@@ -263,72 +231,39 @@ export class AppState {
 
   /** `what` failed (a function of the language, to follow a switch; or a string fixed when it failed) because of `e`. */
   fail(what: string | (() => string), e: unknown): void {
-    console.error(typeof what === 'string' ? what : what(), e);
-    this.#failure = { what, cause: shownError(e) };
+    this.#alert.fail(what, e);
   }
 
   dismissError(): void {
     this.error = null;
   }
 
-  #onLoadProgress = proxy((p: LoadProgress) => {
-    this.loadProgress = p;
-  });
-
   /** Reads files into a split; without files, reads the split's last files again (with other options). */
   async loadFiles(split: SplitName, files: File[] | null, options: LoadOptions = {}): Promise<void> {
     if (files?.length === 0) return;
-    this.job = 'loading';
-    this.error = null;
-    this.failed = null;
-    try {
-      const summary = files
-        ? await this.#remote.loadFiles(split, files, this.#onLoadProgress, options)
-        : await this.#remote.reloadSplit(split, options, this.#onLoadProgress);
-      this.splits = { ...this.splits, [split]: summary };
-      if (files) this.#sources[split] = { kind: 'files', files };
-      const loaded = {
-        count: summary.files.length,
-        label: SPLIT_LABEL[split](),
-        n: summary.count,
-        files: summary.files.length,
-      };
-      this.#status(
-        summary.skipped
-          ? m.loaded_split_skipped({ ...loaded, skipped: summary.skipped })
-          : m.loaded_split(loaded),
-      );
-      this.#hooks.onDone?.('data');
-    } catch (e) {
-      this.failed = 'data';
-      this.fail(() => m.could_not_load_split({ label: SPLIT_LABEL[split]() }), e);
-    } finally {
-      this.job = null;
-      this.loadProgress = null;
-    }
+    await this.#loading(
+      () => m.could_not_load_split({ label: SPLIT_LABEL[split]() }),
+      () => this.data.load(split, files, options),
+    );
   }
 
-  async loadSample(): Promise<void> {
+  loadSample(): Promise<void> {
+    return this.#loading(m.could_not_load_sample, () => this.data.loadSample());
+  }
+
+  /** A read of data, as a job of the flow's first step: its failure is shown, the splits keep what they had. */
+  async #loading(what: () => string, read: () => Promise<void>): Promise<void> {
     this.job = 'loading';
     this.error = null;
     this.failed = null;
     try {
-      const urls = sampleUrls(import.meta.env.BASE_URL);
-      const summaries = await this.#remote.loadSample(urls, this.#onLoadProgress);
-      const next = { ...this.splits };
-      for (const s of summaries) {
-        next[s.split] = s;
-        this.#sources[s.split] = { kind: 'sample' };
-      }
-      this.splits = next;
-      this.#status(m.loaded_sample({ splits: summaries.map((s) => `${s.split} ${s.count}`).join(', ') }));
+      await read();
       this.#hooks.onDone?.('data');
     } catch (e) {
       this.failed = 'data';
-      this.fail(m.could_not_load_sample, e);
+      this.fail(what, e);
     } finally {
       this.job = null;
-      this.loadProgress = null;
     }
   }
 
@@ -337,7 +272,7 @@ export class AppState {
     this.error = null;
     this.failed = null;
     this.phase = 'training';
-    this.#announceTraining(true);
+    this.#link.announceTraining(true);
     // Continuing a model (start_new_model off) continues its curve; the worker's run goes on in the same way.
     if (this.config.startNewModel) this.history.clear();
     this.progress = null;
@@ -388,7 +323,7 @@ export class AppState {
       this.fail(m.training_failed, e);
     } finally {
       this.phase = 'idle';
-      this.#announceTraining(false);
+      this.#link.announceTraining(false);
     }
   }
 
