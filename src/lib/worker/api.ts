@@ -15,7 +15,6 @@ import type {
   PersistListener,
   PersistPolicy,
   RestoreResult,
-  SavedDefinitions,
   StorageListing,
 } from '../shared/persist-types';
 import { WorkerSession } from './session';
@@ -228,8 +227,8 @@ export const api = {
     await session.persist.deleteImportedModel(name);
   },
 
-  // --- Custom model definitions (the page's library), saved in IndexedDB by this worker ---
-  savedDefinitions: (): Promise<SavedDefinitions> => session.definitions.list(),
+  /** Custom model definitions, for the page's library (saved in IndexedDB, on this worker's connection). */
+  savedDefinitions: () => session.definitions.list(),
   saveDefinition: (def: ModelDefinition): Promise<void> => session.definitions.save(def),
   deleteDefinition: (name: string): Promise<void> => session.definitions.remove(name),
 
