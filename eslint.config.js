@@ -106,12 +106,6 @@ export default ts.config(
     files: ['src/lib/state/**'],
     rules: restrict(TFJS, ML, STORE, WORKER),
   },
-  // The page's own connection to the custom model definitions (store/models.ts) and its notice while another tab
-  // upgrades the database (store/db.ts): the one place state/ still reaches store/.
-  {
-    files: ['src/lib/state/models.svelte.ts', 'src/lib/state/persist.svelte.ts'],
-    rules: restrict(TFJS, ML, WORKER),
-  },
   // The rest of the main thread's modules: no tfjs.
   {
     files: ['src/lib/store/**', 'src/lib/draw/**', 'src/lib/*.ts'],

@@ -2,7 +2,7 @@
  * The README's first command on a fresh clone: `npm start` (Vite's dev server, not the build the other tests use)
  * with an empty dependency cache, one visit, the whole job. Vite bundles the packages it finds before serving the
  * first page; one it finds only later (tfjs-backend-wasm, imported by the training worker) makes it bundle again and
- * reload the page under the user, who loses the sample just loaded (issue #20). The page must never navigate again.
+ * reload the page under the user, who loses the sample just loaded. The page must never navigate again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Import model (issue 7): a TensorFlow.js layers model.json with its weights, made here by tfjs in Node, becomes a
+ * Import model: a TensorFlow.js layers model.json with its weights, made here by tfjs in Node, becomes a
  * named model in `Model`, trains in the page, evaluates, and is still there after a reload (kept in IndexedDB); a
  * model.json with a layer outside the known set is refused with an alert naming the file and the layer; one with an
  * empty weights manifest (a Keras model's architecture) trains from its layers' own initializers.

@@ -255,8 +255,9 @@ describe('custom models', () => {
     expect(await byName(page, 'textbox', 'Model name').inputValue()).toBe('SharedCNN');
 
     await page.reload();
+    // Saved definitions are read by the worker (as imported models are): they are listed once it has started.
     await expect
-      .poll(() => byName(page, 'combobox', 'Model').locator('option').allTextContents())
+      .poll(() => byName(page, 'combobox', 'Model').locator('option').allTextContents(), { timeout: 60_000 })
       .toEqual(['LogisticModel', 'MLPModel', 'LeNetModel', 'ConvNetModel', 'SharedCNN', 'TinyCNN']);
   });
 });

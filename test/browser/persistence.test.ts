@@ -1,5 +1,5 @@
 /**
- * Nothing a user trained is lost (issue 6), in real headless Chromium with real IndexedDB: automatic checkpoints,
+ * Nothing a user trained is lost, in real headless Chromium with real IndexedDB: automatic checkpoints,
  * a page reload, Restore + Evaluate, Resume continuing the step count exactly, Export model loading in tfjs, Import
  * model restoring it, and a real quota failure (Chromium's own quota, lowered over CDP) mid-save. The flow runs on
  * the default training path (LogisticModel's fused WebGPU kernels); the last test repeats the exact resume on

@@ -1,5 +1,5 @@
 /**
- * Two tabs and one IndexedDB database (issues 6, 7, 8): a database upgrade in one tab while another writes
+ * Two tabs and one IndexedDB database: a database upgrade in one tab while another writes
  * checkpoints corrupts nothing and loses nothing.
  *
  * 1. A tab of the previous version (database version 1, custom models in their own `pagetrain-models` database)

@@ -2,6 +2,7 @@
 import type { UserText } from './errors';
 import type { TrainConfig } from './settings';
 import type { CheckpointMeta, RunRecord } from './snapshot-types';
+import type { ModelDefinition } from '../model-spec/format';
 
 /** What is saved, as lists show it. */
 export interface Listing {
@@ -53,4 +54,10 @@ export interface ImportResult {
   withWeights: boolean;
   step: number;
   config: TrainConfig;
+}
+
+/** The custom model definitions saved in this browser; `skipped`: one line per record that no longer validates. */
+export interface SavedDefinitions {
+  definitions: ModelDefinition[];
+  skipped: string[];
 }

@@ -6,6 +6,7 @@
  */
 import type { TrainConfig } from './settings';
 import type { HistoryEntry } from './step-log';
+import type { EvalPoint } from './worker-types';
 
 /** The format of the records below. A change that old code cannot read bumps it (and the DB version). */
 export const RECORD_VERSION = 1;
@@ -37,12 +38,22 @@ export interface StateSnapshot {
   regularized: { index: number; l2: number }[];
 }
 
-/** One training file, recognised by name, size and the SHA-256 of its bytes. */
+/**
+ * How a file's fingerprint was made: `sha256` of its whole bytes (files up to 3 MiB); `sha256-sample` of its size
+ * and three 1 MiB slices, at its head, middle and tail (larger files, see store/records.ts's fingerprintBytes);
+ * `unrecorded` for a large file in a record saved before the method was kept (then the field was called `sha256`,
+ * and a large file was hashed either way, depending on the version that saved it).
+ */
+export type FingerprintMethod = 'sha256' | 'sha256-sample' | 'unrecorded';
+
+/** One training file, recognised by name, size and a hash of its bytes (all of them, or a sample: `method`). */
 export interface FileFingerprint {
   split: string;
   name: string;
   size: number;
-  sha256: string;
+  /** Hex digest. */
+  fingerprint: string;
+  method: FingerprintMethod;
 }
 
 export interface FinalMetrics {
@@ -61,6 +72,11 @@ export interface RunRecord {
   config: TrainConfig;
   dataset: FileFingerprint[];
   history: HistoryEntry[];
+  /**
+   * The evaluations on the validation split made during training, in step order, so a restored run draws its
+   * validation curve too. A run saved before they were kept has none: it is read with an empty list.
+   */
+  evals: EvalPoint[];
   createdAt: number;
   updatedAt: number;
   globalStep: number;

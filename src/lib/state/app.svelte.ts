@@ -11,7 +11,7 @@ import {
 } from '../shared/settings';
 import { downloadBlob, downloadText } from './download';
 import { SessionLog, type LogLine, type NumberedLine } from './log-store';
-import { proxy, sampleUrls, startWorker, type Remote, type WorkerHandle } from '../worker/client';
+import { proxy, type Remote } from '../worker/client';
 import { ModelLibrary, modelDataOf } from './models.svelte';
 import { PersistState } from './persist.svelte';
 import { TrainingHistory } from './history.svelte';
@@ -19,10 +19,12 @@ import { TrainingMonitor } from './training.svelte';
 import { CalibrationState } from './calibration.svelte';
 import type { CalibrationSpec } from '../shared/calibration';
 import type { ModelDefinition } from '../model-spec/format';
+import { Alert } from './alert.svelte';
+import { LoadedData, SPLIT_LABEL } from './data.svelte';
+import { WorkerLink } from './worker-link.svelte';
 import { m } from '../../paraglide/messages.js';
 import { renderText, shownError } from '../i18n-text';
 import type { UserText } from '../shared/errors';
-import type { LabelMisfit } from '../shared/label-fit';
 import { labelMisfitText } from './label-warning';
 import type { FlowJob, Job, Phase } from './types';
 import type { ImportResult, RestoreResult } from '../shared/persist-types';
@@ -35,11 +37,9 @@ import type {
   ExampleBatch,
   ExampleQuery,
   LoadOptions,
-  LoadProgress,
   PredictResult,
   Progress,
   SplitName,
-  SplitSummary,
 } from '../shared/worker-types';
 import type { StepBatch } from '../shared/step-log';
 
@@ -49,15 +49,6 @@ export interface AppHooks {
   onDone?: (job: FlowJob) => void;
 }
 
-const SPLIT_LABEL: Record<SplitName, () => string> = {
-  train: m.split_train,
-  validation: m.split_validation,
-  test: m.split_test,
-};
-
-/** Where a split's data came from, kept (as File handles, not bytes) so a new worker can read it again. */
-type Source = { kind: 'files'; files: File[] } | { kind: 'sample' };
-
 /** The settings' problems in the page's language (shared/settings.ts gives them as catalog texts). */
 function localizedProblems(
   problems: Partial<Record<keyof TrainConfig, UserText>>,
@@ -66,16 +57,36 @@ function localizedProblems(
 }
 
 export class AppState {
-  #handle!: WorkerHandle;
-  #remote!: Remote;
-  #sources: Partial<Record<SplitName, Source>> = {};
+  /** The training worker, started again after it dies; the other tabs' training. */
+  #link = new WorkerLink(() => {
+    // Calls in flight on the dead worker never settle: free the page from them.
+    this.phase = 'idle';
+    this.job = null;
+    this.data.progress = null;
+    this.hasModel = false;
+    this.backend = null;
+  });
+  get #remote(): Remote {
+    return this.#link.remote;
+  }
+  #alert = new Alert();
 
   backend = $state<BackendInfo | null>(null);
   #backendFailure = $state.raw<UserText | string | null>(null);
   /** Why no backend started, in the page's current language. */
   backendError = $derived(this.#backendFailure === null ? null : renderText(this.#backendFailure));
-  splits = $state<Partial<Record<SplitName, SplitSummary>>>({});
-  loadProgress = $state<LoadProgress | null>(null);
+  /** The loaded splits, and where they came from. */
+  readonly data = new LoadedData({
+    remote: () => this.#remote,
+    note: (line) => this.#status(line),
+    misfit: (f) => this.#alert.warn(labelMisfitText(f, (split) => SPLIT_LABEL[split]())),
+  });
+  get splits() {
+    return this.data.splits;
+  }
+  get loadProgress() {
+    return this.data.progress;
+  }
   config = $state<TrainConfig>({ ...DEFAULT_TRAIN_CONFIG });
   phase = $state<Phase>('idle');
   job = $state<Job>(null);
@@ -96,42 +107,42 @@ export class AppState {
   /** eval.py's own --label_loss: the loss Evaluate reports, whatever training minimised. */
   evalLabelLoss = $state<LossName>(DEFAULT_EVAL_LABEL_LOSS);
   predictions = $state.raw<PredictResult | null>(null);
-  /**
-   * The failure shown in the alert, kept structured (what failed, and the error's catalog text when it has one) so
-   * that it follows a later language switch; `error` is its wording in the page's current language.
-   */
-  #failure = $state.raw<{ what: string | (() => string); cause: UserText | string | null } | null>(null);
+  /** The failure shown in the alert, in the page's current language (it follows a language switch). */
   get error(): string | null {
-    const f = this.#failure;
-    if (!f) return null;
-    const what = typeof f.what === 'string' ? f.what : f.what();
-    return f.cause === null ? what : `${what}: ${renderText(f.cause)}`;
+    return this.#alert.message;
   }
   /** Clears the alert, or shows a message already worded (failures with a cause come in through `fail`). */
   set error(message: string | null) {
-    this.#failure = message === null ? null : { what: message, cause: null };
+    this.#alert.show(message);
   }
   /** Set when the worker died or lost its GPU: the page offers a restart. */
-  workerLost = $state.raw<UserText | string | null>(null);
+  get workerLost(): UserText | string | null {
+    return this.#link.lost;
+  }
   /** Another tab of the app is training (told over a BroadcastChannel). */
-  otherTabTraining = $state(false);
-  #channel: BroadcastChannel | null =
-    typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('pagetrain');
+  get otherTabTraining(): boolean {
+    return this.#link.otherTabTraining;
+  }
   /** ETA and tf.memory() of the training going on. */
   monitor = new TrainingMonitor();
   /** True while the worker moves to another backend. */
   switchingBackend = $state(false);
-  /** Which backend trains the chosen model fastest on this machine, measured (#19). */
+  /** Which backend trains the chosen model fastest on this machine, measured. */
   calibration = new CalibrationState();
-  /** Presets, custom models and the layer editor (issue 7). */
-  models = new ModelLibrary(
-    () => modelDataOf(this.splits),
-    (what, e) => this.fail(what, e),
-    (def, name, data) =>
+  /** Presets, custom models and the layer editor. */
+  models = new ModelLibrary({
+    data: () => modelDataOf(this.splits),
+    fail: (what, e) => this.fail(what, e),
+    check: (def, name, data) =>
       this.backend
         ? this.#remote.modelProblem(def, name, data.inputShape, data.numClasses)
         : Promise.resolve(null),
-  );
+    definitions: {
+      list: () => this.#remote.savedDefinitions(),
+      save: (def) => this.#remote.saveDefinition(def),
+      remove: (name) => this.#remote.deleteDefinition(name),
+    },
+  });
 
   configProblems = $derived(localizedProblems(validateConfig(this.config)));
   canTrain = $derived(
@@ -147,10 +158,10 @@ export class AppState {
   );
   canPredict = $derived(this.hasModel && !!this.splits.test && this.phase === 'idle' && this.job === null);
 
-  /** Saved runs, checkpoints and model files (issue 6). */
+  /** Saved runs, checkpoints and model files. */
   readonly persist: PersistState;
 
-  // The flow and its feedback (issue 9).
+  // The flow (load, train, evaluate, predict) and its feedback.
   /** The flow step whose last job failed, until that step runs again. */
   failed = $state<FlowJob | null>(null);
   /** Evaluation's or prediction's progress: examples done of the total. */
@@ -174,53 +185,22 @@ export class AppState {
         if (this.config.model === name) this.config = { ...this.config, model: DEFAULT_TRAIN_CONFIG.model };
       },
     });
-    this.#spawn();
-    if (this.#channel) {
-      this.#channel.onmessage = (e: MessageEvent<{ training: boolean }>) =>
-        (this.otherTabTraining = e.data.training);
-    }
     // Leaving in the middle of training asks first (the browser shows its own wording).
     addEventListener('beforeunload', (e) => {
       if (this.phase !== 'idle') e.preventDefault();
     });
   }
 
-  #spawn(): void {
-    const handle = startWorker((reason) => {
-      if (handle !== this.#handle) return;
-      console.error('pagetrain: worker lost:', reason);
-      this.workerLost = reason;
-      this.#announceTraining(false);
-      // Calls in flight on the dead worker never settle: free the page from them.
-      this.phase = 'idle';
-      this.job = null;
-      this.loadProgress = null;
-      this.hasModel = false;
-      this.backend = null;
-    });
-    this.#handle = handle;
-    this.#remote = handle.remote;
-  }
-
   async init(): Promise<void> {
-    void this.models.load();
+    // The worker's storage listener first: it hears whether the database waits for another tab (opened by either).
     void this.persist.init();
+    void this.models.load();
     try {
-      const handle = this.#handle;
-      this.backend = await this.#remote.init(
-        'webgpu',
-        handle.lockName,
-        proxy((reason: UserText) => handle.lost(reason)),
-      );
-      handle.watch();
+      this.backend = await this.#link.init();
     } catch (e) {
       this.#backendFailure = shownError(e);
       this.fail(m.no_backend, e);
     }
-  }
-
-  #announceTraining(training: boolean): void {
-    this.#channel?.postMessage({ training });
   }
 
   /**
@@ -228,17 +208,13 @@ export class AppState {
    * then the latest checkpoint where there is one. What was shown and saved stays.
    */
   async restart(): Promise<void> {
-    this.#handle.terminate();
-    this.#spawn();
-    this.workerLost = null;
+    this.#link.spawn();
     this.error = null;
     await this.init();
     if (!this.backend) return;
-    const sources = this.#sources;
-    if (Object.values(sources).some((s) => s?.kind === 'sample')) await this.loadSample();
-    for (const [split, source] of Object.entries(sources) as [SplitName, Source][]) {
-      if (source.kind === 'files') await this.loadFiles(split, source.files);
-    }
+    const sources = this.data.sources();
+    if (sources.sample) await this.loadSample();
+    for (const [split, files] of sources.files) await this.loadFiles(split, files);
     // The newest checkpoint (saved during the run that failed, or earlier) brings the model back.
     await this.persist.refresh();
     const latest = [...this.persist.checkpoints].sort((a, b) => b.createdAt - a.createdAt)[0];
@@ -270,7 +246,7 @@ export class AppState {
     this.hasModel = true;
     this.evaluation = null;
     this.progress = null;
-    this.history.replace(r.run?.history ?? []);
+    this.history.replace(r.run?.history ?? [], r.run?.evals ?? []);
     this.monitor.reset();
   }
 
@@ -284,81 +260,41 @@ export class AppState {
     this.monitor.reset();
   }
 
-  /** A label beyond the other splits' classes: a warning in the alert, the data stay loaded (shared/label-fit.ts). */
-  #warnLabels(f: LabelMisfit<SplitName> | null): void {
-    if (f) this.#failure = { what: labelMisfitText(f, (split) => SPLIT_LABEL[split]()), cause: null };
-  }
-
   /** `what` failed (a function of the language, to follow a switch; or a string fixed when it failed) because of `e`. */
   fail(what: string | (() => string), e: unknown): void {
-    console.error(typeof what === 'string' ? what : what(), e);
-    this.#failure = { what, cause: shownError(e) };
+    this.#alert.fail(what, e);
   }
 
   dismissError(): void {
     this.error = null;
   }
 
-  #onLoadProgress = proxy((p: LoadProgress) => {
-    this.loadProgress = p;
-  });
-
   /** Reads files into a split; without files, reads the split's last files again (with other options). */
   async loadFiles(split: SplitName, files: File[] | null, options: LoadOptions = {}): Promise<void> {
     if (files?.length === 0) return;
-    this.job = 'loading';
-    this.error = null;
-    this.failed = null;
-    try {
-      const summary = files
-        ? await this.#remote.loadFiles(split, files, this.#onLoadProgress, options)
-        : await this.#remote.reloadSplit(split, options, this.#onLoadProgress);
-      this.splits = { ...this.splits, [split]: summary };
-      if (files) this.#sources[split] = { kind: 'files', files };
-      const loaded = {
-        count: summary.files.length,
-        label: SPLIT_LABEL[split](),
-        n: summary.count,
-        files: summary.files.length,
-      };
-      this.#status(
-        summary.skipped
-          ? m.loaded_split_skipped({ ...loaded, skipped: summary.skipped })
-          : m.loaded_split(loaded),
-      );
-      this.#warnLabels(summary.labelMisfit);
-      this.#hooks.onDone?.('data');
-    } catch (e) {
-      this.failed = 'data';
-      this.fail(() => m.could_not_load_split({ label: SPLIT_LABEL[split]() }), e);
-    } finally {
-      this.job = null;
-      this.loadProgress = null;
-    }
+    await this.#loading(
+      () => m.could_not_load_split({ label: SPLIT_LABEL[split]() }),
+      () => this.data.load(split, files, options),
+    );
   }
 
-  async loadSample(): Promise<void> {
+  loadSample(): Promise<void> {
+    return this.#loading(m.could_not_load_sample, () => this.data.loadSample());
+  }
+
+  /** A read of data, as a job of the flow's first step: its failure is shown, the splits keep what they had. */
+  async #loading(what: () => string, read: () => Promise<void>): Promise<void> {
     this.job = 'loading';
     this.error = null;
     this.failed = null;
     try {
-      const urls = sampleUrls(import.meta.env.BASE_URL);
-      const summaries = await this.#remote.loadSample(urls, this.#onLoadProgress);
-      const next = { ...this.splits };
-      for (const s of summaries) {
-        next[s.split] = s;
-        this.#sources[s.split] = { kind: 'sample' };
-      }
-      this.splits = next;
-      this.#status(m.loaded_sample({ splits: summaries.map((s) => `${s.split} ${s.count}`).join(', ') }));
-      this.#warnLabels(summaries.find((s) => s.labelMisfit)?.labelMisfit ?? null);
+      await read();
       this.#hooks.onDone?.('data');
     } catch (e) {
       this.failed = 'data';
-      this.fail(m.could_not_load_sample, e);
+      this.fail(what, e);
     } finally {
       this.job = null;
-      this.loadProgress = null;
     }
   }
 
@@ -367,7 +303,7 @@ export class AppState {
     this.error = null;
     this.failed = null;
     this.phase = 'training';
-    this.#announceTraining(true);
+    this.#link.announceTraining(true);
     // Continuing a model (start_new_model off) continues its curve; the worker's run goes on in the same way.
     if (this.config.startNewModel) this.history.clear();
     this.progress = null;
@@ -419,7 +355,7 @@ export class AppState {
       this.fail(m.training_failed, e);
     } finally {
       this.phase = 'idle';
-      this.#announceTraining(false);
+      this.#link.announceTraining(false);
     }
   }
 

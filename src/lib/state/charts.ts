@@ -67,22 +67,55 @@ const VALIDATION_SERIES: readonly (SeriesSpec & { metric: 'Loss' | 'Hit@1' })[] 
 
 const spec = ({ key, chart, label, color }: SeriesSpec): SeriesSpec => ({ key, chart, label, color });
 
+/**
+ * Each chart's series, with no points yet, and how a step log or a validation point is appended to them: in place,
+ * one element per series, so a history that grows step by step never copies what it holds (history-log.ts).
+ */
+export function chartSeries(): {
+  charts: Record<ChartId, ChartInput>;
+  add: (e: HistoryEntry) => void;
+  addEval: (p: EvalPoint) => void;
+} {
+  const charts = Object.fromEntries(CHARTS.map((c) => [c.id, [] as ChartInput])) as Record<
+    ChartId,
+    ChartInput
+  >;
+  const fromEntries = SERIES.map((s) => {
+    const points: SeriesPoints = { steps: [], values: [] };
+    charts[s.chart].push({ spec: spec(s), points });
+    return { points, value: s.value };
+  });
+  const fromEvals = VALIDATION_SERIES.map((s) => {
+    const points: SeriesPoints = { steps: [], values: [] };
+    charts[s.chart].push({ spec: spec(s), points });
+    return { points, metric: s.metric };
+  });
+  return {
+    charts,
+    add(e) {
+      for (const { points, value } of fromEntries) {
+        points.steps.push(e.step);
+        points.values.push(value(e));
+      }
+    },
+    addEval(p) {
+      for (const { points, metric } of fromEvals) {
+        points.steps.push(p.step);
+        points.values.push(p.metrics[metric]);
+      }
+    },
+  };
+}
+
 /** Each chart's series and points, from the history's step logs and validation points (both in step order). */
 export function chartData(
   entries: readonly HistoryEntry[],
   evals: readonly EvalPoint[],
 ): Record<ChartId, ChartInput> {
-  const out = Object.fromEntries(CHARTS.map((c) => [c.id, [] as ChartInput])) as Record<ChartId, ChartInput>;
-  const steps = entries.map((e) => e.step);
-  for (const s of SERIES)
-    out[s.chart].push({ spec: spec(s), points: { steps, values: entries.map(s.value) } });
-  const evalSteps = evals.map((p) => p.step);
-  for (const s of VALIDATION_SERIES)
-    out[s.chart].push({
-      spec: spec(s),
-      points: { steps: evalSteps, values: evals.map((p) => p.metrics[s.metric]) },
-    });
-  return out;
+  const series = chartSeries();
+  for (const e of entries) series.add(e);
+  for (const p of evals) series.addEval(p);
+  return series.charts;
 }
 
 /** The chart's title in the page's language. */

@@ -7,25 +7,45 @@
 import type { RunRecord } from '../shared/snapshot-types';
 import type { HistoryEntry, StepLog } from '../shared/step-log';
 import type { EvalPoint } from '../shared/worker-types';
-import { chartData, type ChartId, type ChartInput } from './charts';
+import type { ChartId, ChartInput } from './charts';
+import { HistoryLog } from './history-log';
 
 export class TrainingHistory {
-  /** One entry per logged step, in step order. */
-  entries = $state.raw<HistoryEntry[]>([]);
-  /** Evaluations on the validation split made during training, in step order. */
-  evals = $state.raw<EvalPoint[]>([]);
-  last = $derived(this.entries.at(-1));
-  /** Each chart's series, derived once per change for the charts and their text summaries alike. */
-  #charts = $derived(chartData(this.entries, this.evals));
+  /**
+   * The history itself, appended in place (history-log.ts): a step costs one element per array, not a copy of the
+   * run so far. `#version` is what readers depend on: it changes whenever the history does, so the getters below
+   * (and everything derived from them: the charts, the log, the runs view) update although the arrays stay the same.
+   */
+  #log = new HistoryLog();
+  #version = $state(0);
 
+  /** One entry per logged step, in step order (read-only: the history grows through `add`). */
+  get entries(): readonly HistoryEntry[] {
+    void this.#version;
+    return this.#log.entries;
+  }
+
+  /** Evaluations on the validation split made during training, in step order. */
+  get evals(): readonly EvalPoint[] {
+    void this.#version;
+    return this.#log.evals;
+  }
+
+  get last(): HistoryEntry | undefined {
+    void this.#version;
+    return this.#log.entries.at(-1);
+  }
+
+  /** A chart's series, for the charts and their text summaries alike (the same arrays, grown in place). */
   chartSeries(chart: ChartId): ChartInput {
-    return this.#charts[chart];
+    void this.#version;
+    return this.#log.charts[chart];
   }
 
   /** The model in the worker now has this history (a restored checkpoint's run, up to its step). */
-  replace(entries: readonly HistoryEntry[]): void {
-    this.entries = [...entries];
-    this.evals = [];
+  replace(entries: readonly HistoryEntry[], evals: readonly EvalPoint[] = []): void {
+    this.#log = new HistoryLog(entries, evals);
+    this.#version++;
   }
 
   /** A new model: nothing trained yet. */
@@ -35,11 +55,13 @@ export class TrainingHistory {
 
   add(log: StepLog): void {
     const { line: _line, ...entry } = log;
-    this.entries = [...this.entries, entry];
+    this.#log.add(entry);
+    this.#version++;
   }
 
   addEval(point: EvalPoint): void {
-    this.evals = [...this.evals, point];
+    this.#log.addEval(point);
+    this.#version++;
   }
 }
 
@@ -60,5 +82,6 @@ export function withLiveHistory(
   const last = saved.at(-1);
   const same = live[saved.length - 1];
   if (last && (same.step !== last.step || same.loss !== last.loss)) return run;
-  return { ...run, history: [...live] };
+  // The page's own array, not a copy: the runs view only reads it, and is told of each step by the history's version.
+  return { ...run, history: live as HistoryEntry[] };
 }

@@ -1,6 +1,7 @@
 /**
- * The models the page offers and the layer editor's draft: presets, custom definitions saved in IndexedDB, and the
- * definition being edited, resolved (shapes, parameters, errors) against the loaded data as it changes.
+ * The models the page offers and the layer editor's draft: presets, custom definitions saved in IndexedDB (by the
+ * worker, asked through the hooks), and the definition being edited, resolved (shapes, parameters, errors) against
+ * the loaded data as it changes.
  */
 import {
   DEFAULT_MLP_HIDDEN,
@@ -22,10 +23,10 @@ import {
 import { nameProblem, parseDefinition, stringifyDefinition } from '../model-spec/json';
 import { resolveModel, type ResolvedModel } from '../model-spec/resolve';
 import { downloadText } from './download';
-import { deleteDefinition, legacyModelsPending, loadDefinitions, saveDefinition } from '../store/models';
 import { m } from '../../paraglide/messages.js';
 import { shownError } from '../i18n-text';
 import { joinTexts, text, type UserText } from '../shared/errors';
+import type { SavedDefinitions } from '../shared/persist-types';
 
 /** What the data says a model must take and give; before any data is loaded, MNIST's 28×28×1 and 10 classes. */
 export interface ModelData {
@@ -44,9 +45,24 @@ const STARTER_LAYERS: LayerSpec[] = [
   { className: 'Dense', config: { units: 32, activation: 'relu' } },
 ];
 
+/** What the library needs of the page: the data's shape, where to report, and the worker's answers. */
+export interface ModelLibraryHooks {
+  /** What the loaded data says a model must take and give. */
+  data: () => ModelData;
+  /** `what` failed because of `e` (shown in the page's one alert). */
+  fail: (what: () => string, e: unknown) => void;
+  /** Why the backend in use cannot train `def` as `name` on such data, or null. */
+  check?: (def: ModelDefinition | null, name: string, data: ModelData) => Promise<UserText | null>;
+  /** The saved definitions: read, saved and deleted by the worker, which holds the database. */
+  definitions: {
+    list(): Promise<SavedDefinitions>;
+    save(def: ModelDefinition): Promise<void>;
+    remove(name: string): Promise<void>;
+  };
+}
+
 export class ModelLibrary {
-  #data: () => ModelData;
-  #fail: (what: () => string, e: unknown) => void;
+  #hooks: ModelLibraryHooks;
 
   /** Saved custom definitions, sorted by name. */
   custom = $state.raw<ModelDefinition[]>([]);
@@ -58,25 +74,17 @@ export class ModelLibrary {
   /** A short confirmation of the last editor action ("Saved MyModel."). */
   notice = $state<string | null>(null);
 
-  data = $derived.by(() => this.#data());
+  data = $derived.by(() => this.#hooks.data());
   names = $derived([...PRESET_NAMES, ...this.custom.map((d) => d.name)]);
   draftResolved = $derived(resolveModel(this.draft, this.data.inputShape, this.data.numClasses));
   draftNameProblem = $derived.by(() => this.#nameProblem(this.draft.name));
 
-  #check: (def: ModelDefinition | null, name: string, data: ModelData) => Promise<UserText | null>;
+  constructor(hooks: ModelLibraryHooks) {
+    this.#hooks = hooks;
+  }
 
-  constructor(
-    data: () => ModelData,
-    fail: (what: () => string, e: unknown) => void,
-    check: (
-      def: ModelDefinition | null,
-      name: string,
-      data: ModelData,
-    ) => Promise<UserText | null> = async () => null,
-  ) {
-    this.#data = data;
-    this.#fail = fail;
-    this.#check = check;
+  #fail(what: () => string, e: unknown): void {
+    this.#hooks.fail(what, e);
   }
 
   /**
@@ -85,7 +93,9 @@ export class ModelLibrary {
    */
   async trainProblem(name: string): Promise<UserText | string | null> {
     try {
-      return await this.#check(this.definitionToTrain(name), name, $state.snapshot(this.data) as ModelData);
+      const check = this.#hooks.check;
+      if (!check) return null;
+      return await check(this.definitionToTrain(name), name, $state.snapshot(this.data) as ModelData);
     } catch (e) {
       return shownError(e);
     }
@@ -98,13 +108,12 @@ export class ModelLibrary {
     return null;
   }
 
-  /** `tries`: while the worker is still moving an old database's definitions in, the list is read again each second. */
-  async load(tries = LEGACY_READS): Promise<void> {
+  /** Reads the saved definitions (the worker moves an old models database's in before it answers). */
+  async load(): Promise<void> {
     try {
-      const { definitions, skipped } = await loadDefinitions();
+      const { definitions, skipped } = await this.#hooks.definitions.list();
       this.custom = definitions;
-      if (skipped.length && tries === LEGACY_READS) this.#fail(m.saved_models_skipped, skipped.join(' '));
-      if (tries > 0 && (await legacyModelsPending())) setTimeout(() => void this.load(tries - 1), 1000);
+      if (skipped.length) this.#fail(m.saved_models_skipped, skipped.join(' '));
     } catch (e) {
       this.#fail(m.saved_models_unreadable, e);
     }
@@ -183,7 +192,7 @@ export class ModelLibrary {
       return false;
     }
     try {
-      await saveDefinition(def);
+      await this.#hooks.definitions.save(def);
       this.custom = [...this.custom.filter((d) => d.name !== def.name), def].sort((a, b) =>
         a.name.localeCompare(b.name),
       );
@@ -197,7 +206,7 @@ export class ModelLibrary {
 
   async remove(name: string): Promise<void> {
     try {
-      await deleteDefinition(name);
+      await this.#hooks.definitions.remove(name);
       this.custom = this.custom.filter((d) => d.name !== name);
       this.notice = m.notice_deleted({ name });
     } catch (e) {
@@ -226,9 +235,6 @@ export class ModelLibrary {
     }
   }
 }
-
-/** How many times (a second apart) the list is read again while an old models database is being moved in. */
-const LEGACY_READS = 60;
 
 /** The input shape and class count of the loaded data, as the worker computes them; defaults before any data. */
 export function modelDataOf(

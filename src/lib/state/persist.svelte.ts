@@ -1,11 +1,9 @@
 /**
- * The page's view of what is saved (issue 6): runs, checkpoints, storage use, imported models. The database lives in
+ * The page's view of what is saved: runs, checkpoints, storage use, imported models. The database lives in
  * the worker; this class asks it for listings (records without their weights) and hears when they change.
  */
 import type { TrainConfig } from '../shared/settings';
 import { downloadBlob } from './download';
-import { WAITING_FOR_OTHER_TAB } from '../store/db';
-import { watchConnection } from '../store/models';
 import { formatBytes } from '../shared/format';
 import { proxy, type Remote } from '../worker/client';
 import type { CheckpointMeta, RunRecord } from '../shared/snapshot-types';
@@ -67,8 +65,6 @@ export class PersistState {
 
   constructor(hooks: PersistHooks) {
     this.#hooks = hooks;
-    // The page's own connection (custom model definitions); the worker's reports through watchStorage.
-    watchConnection({ onBlocked: () => this.#note(WAITING_FOR_OTHER_TAB) });
   }
 
   async init(): Promise<void> {

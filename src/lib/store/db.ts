@@ -1,7 +1,8 @@
 /**
- * The one IndexedDB database, `pagetrain`, typed with idb's DBSchema. The worker opens it for runs, checkpoints,
- * predictions and imported models; the page opens it for custom model definitions. Inside a transaction nothing but
- * IndexedDB is awaited: callers serialise weights first. Lists read summaries and keys, never weights.
+ * The one IndexedDB database, `pagetrain`, typed with idb's DBSchema. Only the worker opens it, on one connection:
+ * runs, checkpoints, predictions, imported models, and the custom model definitions it reads and writes for the
+ * page (./models.ts). Inside a transaction nothing but IndexedDB is awaited: callers serialise weights first. Lists
+ * read summaries and keys, never weights.
  *
  * Two tabs: a tab whose connection stands in the way of a newer version's upgrade closes it (`blocking`) and is told
  * to reload; the newer tab waits meanwhile (`blocked`) and says so. Every write is one transaction, so a tab that
@@ -92,12 +93,8 @@ export const CLOSED_FOR_UPGRADE = text('store_closed_for_upgrade');
 /** The notice a tab shows while its upgrade waits for another tab's connection. */
 export const WAITING_FOR_OTHER_TAB = text('store_waiting_for_other_tab');
 
-/**
- * Opens (and upgrades) the database. `migrate`: move the definitions of the old models database in; the worker does
- * it, the page does not: its delete of the old database waits for every tab holding that one open, and any later
- * open of it (a second mover) would wait behind the delete.
- */
-export async function openStore(name = DB_NAME, events: StoreEvents = {}, migrate = true): Promise<Db> {
+/** Opens (and upgrades) the database, then moves the definitions of the old models database in (if it is there). */
+export async function openStore(name = DB_NAME, events: StoreEvents = {}): Promise<Db> {
   const db = await openDB<PagetrainDB>(name, DB_VERSION, {
     async upgrade(db, oldVersion, _newVersion, tx) {
       // One step per version: a database at any older version walks up through each.
@@ -135,29 +132,26 @@ export async function openStore(name = DB_NAME, events: StoreEvents = {}, migrat
       events.onTerminated?.();
     },
   });
-  if (migrate)
-    await migrateLegacyDefinitions(db).catch((e: unknown) =>
-      console.warn('pagetrain: could not move the saved model definitions yet', e),
-    );
+  await migrateLegacyDefinitions(db).catch((e: unknown) =>
+    console.warn('pagetrain: could not move the saved model definitions yet', e),
+  );
   return db;
 }
 
 /**
- * A tab's connection to the database, opened on first use: the worker's persistence holds one, the page's model
- * definitions another (each side of a tab opens its own). Opened again after the browser closed it; refused for good
- * once this side gave it up to a newer version's upgrade in another tab (the page must be reloaded).
+ * A tab's connection to the database, opened on first use (the worker's persistence holds it). Opened again after
+ * the browser closed it; refused for good once it was given up to a newer version's upgrade in another tab (the page
+ * must be reloaded).
  */
 export class Connection {
   readonly #events: StoreEvents & { onOpen?(db: Db): Promise<void> };
-  readonly #migrate: boolean;
   readonly #name: string;
   #db: Promise<Db> | null = null;
   #closedForUpgrade = false;
 
-  /** `migrate`: see openStore. `onOpen`: runs on each new connection before it is handed out. */
-  constructor(events: StoreEvents & { onOpen?(db: Db): Promise<void> } = {}, migrate = true, name = DB_NAME) {
+  /** `onOpen`: runs on each new connection before it is handed out. */
+  constructor(events: StoreEvents & { onOpen?(db: Db): Promise<void> } = {}, name = DB_NAME) {
     this.#events = events;
-    this.#migrate = migrate;
     this.#name = name;
   }
 
@@ -169,21 +163,17 @@ export class Connection {
   open(): Promise<Db> {
     if (this.#closedForUpgrade) return Promise.reject(new StoreError('StoreError', CLOSED_FOR_UPGRADE));
     const events = this.#events;
-    this.#db ??= openStore(
-      this.#name,
-      {
-        onBlocking: () => {
-          this.#closedForUpgrade = true;
-          events.onBlocking?.();
-        },
-        onBlocked: () => events.onBlocked?.(),
-        onTerminated: () => {
-          this.#db = null;
-          events.onTerminated?.();
-        },
+    this.#db ??= openStore(this.#name, {
+      onBlocking: () => {
+        this.#closedForUpgrade = true;
+        events.onBlocking?.();
       },
-      this.#migrate,
-    ).then(async (db) => {
+      onBlocked: () => events.onBlocked?.(),
+      onTerminated: () => {
+        this.#db = null;
+        events.onTerminated?.();
+      },
+    }).then(async (db) => {
       await events.onOpen?.(db);
       return db;
     });
@@ -196,7 +186,7 @@ export class Connection {
 }
 
 /** True while the old models database is still there (its definitions may not have moved yet). */
-export async function legacyModelsPending(): Promise<boolean> {
+async function legacyModelsPending(): Promise<boolean> {
   if (typeof indexedDB.databases !== 'function') return false;
   return (await indexedDB.databases()).some((d) => d.name === LEGACY_MODELS_DB);
 }
@@ -380,7 +370,7 @@ export async function deleteRun(db: Db, id: string): Promise<void> {
   await tx.done;
 }
 
-// ---- Imported models (issue 7): listed by key, read whole only to build one ----
+// ---- Imported models: listed by key, read whole only to build one ----
 
 export async function putImported(db: Db, record: ImportedModelRecord): Promise<void> {
   try {

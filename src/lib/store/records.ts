@@ -9,6 +9,7 @@ import {
   type CheckpointMeta,
   type CheckpointRecord,
   type FileFingerprint,
+  type FingerprintMethod,
   type RunRecord,
   type WeightSpec,
 } from '../shared/snapshot-types';
@@ -122,16 +123,59 @@ export function validateRun(v: unknown): Validated<RunRecord> {
               split: isStr,
               name: isStr,
               size: isCount,
-              sha256: isStr,
+              // Records saved before the field was named for what it is called it `sha256`.
+              ...('sha256' in f ? { sha256: isStr } : { fingerprint: isStr, method: isMethod }),
             })
           : `${where}: dataset[${i}] invalid`),
       null,
     ) ??
+    (v.evals === undefined || Array.isArray(v.evals)
+      ? (v.evals ?? []).reduce<string | null>(
+          (e: string | null, p: unknown, i: number) => e ?? evalPointError(`${where} evals[${i}]`, p),
+          null,
+        )
+      : `${where}: field "evals" is invalid`) ??
     (v.final === null || (isObj(v.final) && isCount(v.final.step) && isNumOrNull(v.final.loss))
       ? null
       : `${where}: field "final" is invalid`);
-  return error ? { ok: false, error } : { ok: true, value: v as unknown as RunRecord };
+  if (error) return { ok: false, error };
+  const run = v as unknown as RunRecord;
+  return {
+    ok: true,
+    value: { ...run, dataset: run.dataset.map(currentFingerprint), evals: run.evals ?? [] },
+  };
 }
+
+/** A validation point of a run: its step and epoch, and its metrics by name (numbers). */
+function evalPointError(where: string, p: unknown): string | null {
+  if (!isObj(p)) return `${where} invalid`;
+  return (
+    checkFields(where, p, { step: isCount, epoch: isCount, metrics: isObj }) ??
+    (Object.values(p.metrics as Record<string, unknown>).every(isNum)
+      ? null
+      : `${where}: field "metrics" is invalid`)
+  );
+}
+
+const METHODS: readonly FingerprintMethod[] = ['sha256', 'sha256-sample', 'unrecorded'];
+const isMethod: Check = (m) => METHODS.includes(m as FingerprintMethod);
+
+/**
+ * A dataset entry as this version writes it. One saved before the fingerprint's method was kept has `sha256`: of the
+ * whole file when it is small enough to have been hashed whole by every version, otherwise `unrecorded`.
+ */
+function currentFingerprint(f: FileFingerprint | LegacyFingerprint): FileFingerprint {
+  if (!('sha256' in f)) return f;
+  const { sha256, ...rest } = f;
+  return {
+    ...rest,
+    fingerprint: sha256,
+    method: f.size <= 3 * FINGERPRINT_SLICE_BYTES ? 'sha256' : 'unrecorded',
+  };
+}
+
+/** A dataset entry as saved before the fingerprint's method was kept. */
+type LegacyFingerprint = Omit<FileFingerprint, 'fingerprint' | 'method'> & { sha256: string };
 
 /** The fields a checkpoint and its summary share; null when they hold. */
 function checkpointFieldsError(where: string, v: Record<string, unknown>): string | null {
@@ -232,8 +276,9 @@ export async function fingerprintBytes(f: Blob): Promise<Uint8Array<ArrayBuffer>
 }
 
 /**
- * Name, size and SHA-256 of each file: of the whole file when it is small (up to 3 MiB), otherwise of its size and
- * three 1 MiB slices (fingerprintBytes). Files are hashed one after another, so at most one sample is held.
+ * Name, size and fingerprint of each file: the SHA-256 of the whole file when it is small (up to 3 MiB), otherwise of
+ * its size and three 1 MiB slices (fingerprintBytes); `method` says which. Files are hashed one after another, so at
+ * most one sample is held.
  */
 export async function fingerprintFiles(split: string, files: Blob[]): Promise<FileFingerprint[]> {
   const out: FileFingerprint[] = [];
@@ -242,7 +287,8 @@ export async function fingerprintFiles(split: string, files: Blob[]): Promise<Fi
       split,
       name: f instanceof File ? f.name : 'blob',
       size: f.size,
-      sha256: await sha256Hex(await fingerprintBytes(f)),
+      fingerprint: await sha256Hex(await fingerprintBytes(f)),
+      method: f.size <= 3 * FINGERPRINT_SLICE_BYTES ? 'sha256' : 'sha256-sample',
     });
   return out;
 }

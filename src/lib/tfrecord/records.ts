@@ -13,6 +13,7 @@
 import { maskedCrc32c, maskedCrc32c8, wordsOf } from './crc32c';
 import { TFRecordError } from './errors';
 import { text, type UserText } from '../shared/errors';
+import { megabytes } from '../shared/format';
 
 export const HEADER_BYTES = 12;
 export const FOOTER_BYTES = 4;
@@ -86,10 +87,6 @@ export function detectCompression(head: Uint8Array): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 2 && head[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(head[1])) return 'zlib';
   return 'none';
-}
-
-function describeBytes(n: number): string {
-  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n}-byte`;
 }
 
 /** What a file's first bytes look like, for the message that says it is not a TFRecord file. */
@@ -250,7 +247,7 @@ export class RecordSplitter {
       const shown = length < 0 ? `${(BigInt(u32(b, at + 4)) << 32n) | BigInt(u32(b, at))}` : `${length}`;
       throw new TFRecordError(
         'absurd-length',
-        text('tf_absurd_length', { length: shown, limit: describeBytes(this.maxRecordBytes) }),
+        text('tf_absurd_length', { length: shown, limit: `${megabytes(this.maxRecordBytes)} MiB` }),
         this.file,
         this.index,
         this.recordOffset,

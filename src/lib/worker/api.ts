@@ -234,6 +234,11 @@ export const api = {
     await session.persist.deleteImportedModel(name);
   },
 
+  /** Custom model definitions, for the page's library (saved in IndexedDB, on this worker's connection). */
+  savedDefinitions: () => session.definitions.list(),
+  saveDefinition: (def: ModelDefinition): Promise<void> => session.definitions.save(def),
+  deleteDefinition: (name: string): Promise<void> => session.definitions.remove(name),
+
   memory(): { numTensors: number; numBytes: number } {
     const m = tf.memory();
     return { numTensors: m.numTensors, numBytes: m.numBytes };

@@ -27,6 +27,7 @@ import { formatBytes } from '../shared/format';
 import { buildImported, filesFor, parseModelFiles, restoreImported, type ParsedModel } from './model-files';
 import type { ModelFile, PersistListener, PersistPolicy, StorageListing } from '../shared/persist-types';
 import { CurrentRun } from './run';
+import type { EvalPoint } from '../shared/worker-types';
 
 export class Persistence {
   readonly #listeners = new Set<PersistListener>();
@@ -50,6 +51,11 @@ export class Persistence {
   }
 
   #open(): Promise<store.Db> {
+    return this.#db.open();
+  }
+
+  /** The worker's one connection to the database, for the parts that keep other records (./definitions.ts). */
+  database(): Promise<store.Db> {
     return this.#db.open();
   }
 
@@ -85,6 +91,11 @@ export class Persistence {
 
   recordLog(log: StepLog): void {
     this.#run.recordLog(log);
+  }
+
+  /** A validation point made during training: kept in the run's record, saved with its next checkpoint. */
+  recordEvalPoint(point: EvalPoint): void {
+    this.#run.recordEvalPoint(point);
   }
 
   recordEvaluation(metrics: Record<string, number>, step: number): void {

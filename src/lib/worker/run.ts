@@ -11,6 +11,7 @@ import type { HistoryEntry, StepLog } from '../shared/step-log';
 import { text, PagetrainError } from '../shared/errors';
 import { RECORD_VERSION, type FileFingerprint, type RunRecord } from '../shared/snapshot-types';
 import type { PersistPolicy } from '../shared/persist-types';
+import type { EvalPoint } from '../shared/worker-types';
 
 /** The starter code exported every 1,000 steps; keep the last 5 of each run unless pinned. */
 export const DEFAULT_POLICY: PersistPolicy = { everySteps: 1000, keepLast: 5 };
@@ -59,6 +60,7 @@ export class CurrentRun {
         config,
         dataset,
         history: [],
+        evals: [],
         createdAt: now,
         updatedAt: now,
         globalStep: 0,
@@ -73,6 +75,7 @@ export class CurrentRun {
         id: crypto.randomUUID(),
         name: `${run.name} (from step ${from})`,
         history: run.history.filter((h) => h.step <= from),
+        evals: run.evals.filter((p) => p.step <= from),
         globalStep: from,
         createdAt: now,
       };
@@ -89,6 +92,11 @@ export class CurrentRun {
     run.history.push(history(log));
     run.globalStep = log.step;
     run.final = { step: log.step, loss: log.loss, hitAt1: log.hitAt1, evaluation: null };
+  }
+
+  /** An evaluation on the validation split during training: kept with the run (saved with its next checkpoint). */
+  recordEvalPoint(point: EvalPoint): void {
+    this.#run?.evals.push(point);
   }
 
   /** An evaluation of the run's model: a copy of the run to save, or null without a run. */
@@ -133,13 +141,19 @@ export class CurrentRun {
 
   /**
    * A checkpoint at `step` of `run` was restored: it becomes the current run. Returns the run as the page shows it,
-   * its history up to that step.
+   * its history and validation points up to that step.
    */
   restored(run: RunRecord | null, step: number): RunRecord | null {
     this.#run = run;
     this.#restoredFrom = run && run.globalStep > step ? step : null;
     this.#lastSavedStep = step;
-    return run ? { ...run, history: run.history.filter((h) => h.step <= step) } : null;
+    return run
+      ? {
+          ...run,
+          history: run.history.filter((h) => h.step <= step),
+          evals: run.evals.filter((p) => p.step <= step),
+        }
+      : null;
   }
 
   /** The model now belongs to no run (an imported one). */

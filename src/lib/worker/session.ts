@@ -3,7 +3,9 @@
  *  - `splits`  (./splits.ts): the loaded splits, their files and fingerprints, their copies on the device;
  *  - `model`   (./current-model.ts): the model, its training state and what it last evaluated and predicted;
  *  - `control` (./control.ts): whether a run is going, Pause / Resume / Stop between its steps;
- *  - `persist` (./persist.ts, ./run.ts): the run the model belongs to, checkpoints and imported models in IndexedDB.
+ *  - `persist` (./persist.ts, ./run.ts): the run the model belongs to, checkpoints and imported models in IndexedDB;
+ *  - `definitions` (./definitions.ts): the custom model definitions saved for the page's library, on persist's
+ *    connection.
  * The session answers the page's requests by asking its parts, in the order a request needs; the parts do not know
  * each other. api.ts exposes it over Comlink.
  */
@@ -35,6 +37,7 @@ import { readSplitParallel } from '../tfrecord/parallel';
 import type { StepBatch } from '../shared/step-log';
 import { joinTexts, text, PagetrainError, type UserText } from '../shared/errors';
 import { debugHandle } from './budget';
+import { Definitions } from './definitions';
 import { RunControl, Throttle } from './control';
 import { CurrentModel } from './current-model';
 import { createImageDecoder } from './image-decoder';
@@ -81,6 +84,7 @@ export class WorkerSession {
   readonly model = new CurrentModel();
   readonly control = new RunControl();
   readonly persist = new Persistence();
+  readonly definitions = new Definitions(() => this.persist.database());
   /** Told when this worker can no longer compute (set by `init`). */
   #reportFatal: ((reason: UserText) => void) | null = null;
   readonly #watchedDevices = new WeakSet<GPUDevice>();
@@ -243,7 +247,9 @@ export class WorkerSession {
     };
     const evalMade = (step: number, epoch: number, run: EvalRun) => {
       model.lastValidation = run.probabilities;
-      evalsReady.push({ step, epoch, metrics: run.result.metrics });
+      const point = { step, epoch, metrics: run.result.metrics };
+      persist.recordEvalPoint(point);
+      evalsReady.push(point);
       deliverEvals();
     };
     /** Runs the evaluation due: awaited on tfjs's ops, queued and left to finish on the fused path. */

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { chartData } from '../../../src/lib/state/charts';
+import { HistoryLog } from '../../../src/lib/state/history-log';
 import { withLiveHistory } from '../../../src/lib/state/history.svelte';
 import type { RunRecord } from '../../../src/lib/shared/snapshot-types';
 import type { HistoryEntry } from '../../../src/lib/shared/step-log';
@@ -70,5 +71,43 @@ describe('the runs view', () => {
     expect(reads).toBe(0);
     withLiveHistory(run('a', saved), 'a', history);
     expect(reads).toBe(1);
+  });
+});
+
+describe('a long history grows in place', () => {
+  test('50,000 step logs and 500 validation points: no array is ever copied, the charts hold every point', () => {
+    const log = new HistoryLog();
+    const arrays = () => [
+      log.entries,
+      log.evals,
+      ...Object.values(log.charts).flatMap((c) => c.flatMap((s) => [s.points.steps, s.points.values])),
+    ];
+    const first = arrays();
+    let replaced = 0;
+    for (let step = 1; step <= 50_000; step++) {
+      log.add(entry(step));
+      if (step % 100 === 0) log.addEval(evalAt(step));
+      // A copy leaves a new array where the old one was (and it stays there): counted every 1,000 steps.
+      if (step % 1000 === 0) replaced += arrays().filter((a, i) => a !== first[i]).length;
+    }
+    expect(replaced).toBe(0);
+    expect(log.entries.length).toBe(50_000);
+    expect(log.evals.length).toBe(500);
+    expect(log.charts.loss[0].points.steps.length).toBe(50_000);
+    expect(log.charts.loss[1].points.steps.length).toBe(500);
+    // The same series, point for point, as drawn from the whole history at once.
+    expect(log.charts).toEqual(chartData(log.entries, log.evals));
+  }, 60_000);
+
+  test('a history given whole (a restored run) draws as if it had grown step by step', () => {
+    const entries = [entry(10), entry(20), entry(30)];
+    const evals = [evalAt(20)];
+    const restored = new HistoryLog(entries, evals);
+    expect(restored.entries).toEqual(entries);
+    expect(restored.evals).toEqual(evals);
+    expect(restored.charts).toEqual(chartData(entries, evals));
+    restored.add(entry(40));
+    expect(restored.charts.loss[0].points.steps).toEqual([10, 20, 30, 40]);
+    expect(entries.length).toBe(3);
   });
 });

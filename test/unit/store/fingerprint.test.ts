@@ -33,12 +33,13 @@ describe('fingerprintFiles on large files', () => {
     expect(reads.reduce((n, [a, b]) => n + b - a, 0)).toBe(3 * FINGERPRINT_SLICE_BYTES);
     expect(reads[0][0]).toBe(0);
     expect(reads[2][1]).toBe(10 * MiB);
+    expect(fp.method).toBe('sha256-sample');
   });
 
   test('a change in the head, middle or tail slice, or in the size, changes the fingerprint', async () => {
     const base = pattern(10 * MiB);
     const hash = async (b: Uint8Array<ArrayBuffer>) =>
-      (await fingerprintFiles('t', [new File([b], 'a')]))[0].sha256;
+      (await fingerprintFiles('t', [new File([b], 'a')]))[0].fingerprint;
     const original = await hash(base);
     for (const at of [10, 5 * MiB, 10 * MiB - 10]) {
       const changed = base.slice();
@@ -53,6 +54,7 @@ describe('fingerprintFiles on large files', () => {
   test('a file up to three slices is hashed whole, as before', async () => {
     const bytes = pattern(3 * MiB);
     const [fp] = await fingerprintFiles('train', [new File([bytes], 'small')]);
-    expect(fp.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(fp.fingerprint).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(fp.method).toBe('sha256');
   });
 });

@@ -35,8 +35,17 @@ function run(over: Partial<RunRecord> = {}): RunRecord {
     id: 'r1',
     name: 'LogisticModel · 2026-11-26 09:00',
     config: { ...DEFAULT_TRAIN_CONFIG },
-    dataset: [{ split: 'train', name: 'train.tfrecords', size: 12, sha256: 'ab'.repeat(32) }],
+    dataset: [
+      { split: 'train', name: 'train.tfrecords', size: 12, fingerprint: 'ab'.repeat(32), method: 'sha256' },
+    ],
     history: [entry],
+    evals: [
+      {
+        step: 10,
+        epoch: 0,
+        metrics: { 'Hit@1': 0.5, PERR: 0.5, GAP: 0.6, MAP: 0.4, Loss: 1.2, Accuracy: 0.5 },
+      },
+    ],
     createdAt: 1,
     updatedAt: 2,
     globalStep: 10,
@@ -104,6 +113,58 @@ describe('record validation', () => {
     expect(validateCheckpoint({ ...checkpoint(), pinned: 'yes' })).toEqual({
       ok: false,
       error: 'checkpoint c1: field "pinned" is missing or invalid',
+    });
+  });
+
+  test('a run saved before the fingerprint was named for its method still loads, its method told by its size', () => {
+    const old = (size: number) => ({
+      split: 'train',
+      name: 'train.tfrecords',
+      size,
+      sha256: 'cd'.repeat(32),
+    });
+    const v = validateRun({ ...run(), dataset: [old(3 * 1024 * 1024), old(3 * 1024 * 1024 + 1)] });
+    expect(v.ok && v.value.dataset).toEqual([
+      {
+        split: 'train',
+        name: 'train.tfrecords',
+        size: 3 * 1024 * 1024,
+        fingerprint: 'cd'.repeat(32),
+        method: 'sha256',
+      },
+      {
+        split: 'train',
+        name: 'train.tfrecords',
+        size: 3 * 1024 * 1024 + 1,
+        fingerprint: 'cd'.repeat(32),
+        method: 'unrecorded',
+      },
+    ]);
+    const { fingerprint: _f, ...noHash } = run().dataset[0];
+    expect(validateRun({ ...run(), dataset: [noHash] })).toEqual({
+      ok: false,
+      error: 'run r1 dataset[0]: field "fingerprint" is missing or invalid',
+    });
+    expect(validateRun({ ...run(), dataset: [{ ...run().dataset[0], method: 'md5' }] })).toEqual({
+      ok: false,
+      error: 'run r1 dataset[0]: field "method" is missing or invalid',
+    });
+  });
+
+  test('a run saved before its validation points were kept loads with none; a malformed point is named', () => {
+    const { evals: _evals, ...old } = run();
+    expect(validateRun(old)).toEqual({ ok: true, value: { ...run(), evals: [] } });
+    expect(validateRun({ ...run(), evals: 'x' })).toEqual({
+      ok: false,
+      error: 'run r1: field "evals" is invalid',
+    });
+    expect(validateRun({ ...run(), evals: [{ step: 10, epoch: 0, metrics: { Loss: 'x' } }] })).toEqual({
+      ok: false,
+      error: 'run r1 evals[0]: field "metrics" is invalid',
+    });
+    expect(validateRun({ ...run(), evals: [{ epoch: 0, metrics: {} }] })).toEqual({
+      ok: false,
+      error: 'run r1 evals[0]: field "step" is missing or invalid',
     });
   });
 
@@ -198,12 +259,12 @@ describe('dataset fingerprint', () => {
       ['train', 'train-00000.tfrecords', 3],
       ['train', 'train-00001.tfrecords', 3],
     ]);
-    expect(fp[0].sha256).toBe(
+    expect(fp[0].fingerprint).toBe(
       createHash('sha256')
         .update(Buffer.from([1, 2, 3]))
         .digest('hex'),
     );
-    expect(fp[0].sha256).not.toBe(fp[1].sha256);
+    expect(fp[0].fingerprint).not.toBe(fp[1].fingerprint);
   });
 
   test('formatBytes', () => {

@@ -58,6 +58,26 @@ describe('CurrentRun', () => {
     expect(current.begin(config, false, []).id).toBe(fork.id);
   });
 
+  test('validation points made during training are kept with the run; a restore or a fork keeps those up to its step', () => {
+    const { current, run } = trained(50);
+    const point = (step: number) => ({
+      step,
+      epoch: 0,
+      metrics: { 'Hit@1': step / 100, PERR: 0.5, GAP: 0.5, MAP: 0.5, Loss: 1 / step, Accuracy: step / 100 },
+    });
+    for (const step of [20, 40]) current.recordEvalPoint(point(step));
+    expect(run.evals).toEqual([point(20), point(40)]);
+    // Saved with the next checkpoint, as the step logs are.
+    expect(current.saved(50).evals.map((p) => p.step)).toEqual([20, 40]);
+    const shown = current.restored(structuredClone(run), 30);
+    expect(shown!.evals.map((p) => p.step)).toEqual([20]);
+    expect(current.begin(config, false, [], T0 + 1).evals.map((p) => p.step)).toEqual([20]);
+    // No run (an imported model): nothing is kept, nothing fails.
+    current.forget();
+    current.recordEvalPoint(point(60));
+    expect(current.run).toBeNull();
+  });
+
   test('restored at the run’s last step, training continues the same run', () => {
     const { current, run } = trained(50);
     current.restored(structuredClone(run), 50);
