@@ -19,6 +19,7 @@ import { buildModel } from '../src/lib/ml/models';
 import { disposeTrainingState, newTrainingState, train, type TrainPath } from '../src/lib/ml/trainer';
 import { presetDefinition } from '../src/lib/model-spec/presets';
 import { Splits, type SplitReader } from '../src/lib/worker/splits';
+import { RunControl } from '../src/lib/worker/control';
 
 export interface BenchOptions {
   /** Backends this runtime can start (Node has no webgl; its wasm needs files the bundle does not carry). */
@@ -87,6 +88,14 @@ function firstRecords(file: Uint8Array, n: number): File {
 
 let backendName: BackendName | undefined;
 
+/**
+ * Every case steps as the app trains: between two steps it awaits the app's own hook (worker/control.ts's
+ * `RunControl.between`, one turn of the event loop so Pause/Stop can arrive), ours through the trainer's `between`,
+ * tfjs's `model.fit` through `onBatchEnd`.
+ */
+const control = new RunControl();
+control.begin();
+
 /** The app's splits part over one training file, read with `read` (the app's parse workers, or one reader in Node). */
 async function trainingSplits(read: SplitReader, file: File): Promise<Splits> {
   const splits = new Splits({
@@ -106,7 +115,7 @@ function ours(splits: Splits, path: TrainPath, model: string, batchSize: number)
     config,
   );
   const { data, packed } = splits.training(10, path === 'generic' ? 'generic' : 'fused');
-  const hooks = { onLog: () => {}, between: async () => 'continue' as const };
+  const hooks = { onLog: () => {}, between: () => control.between() };
   return {
     async epoch() {
       await train(state, data, config, hooks, { path, packed });
@@ -126,7 +135,13 @@ function modelFit(splits: Splits, model: string, batchSize: number): Runner {
   const x = data.x.reshape([-1, ...data.shape]);
   return {
     async epoch() {
-      await built.model.fit(x, data.y!, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
+      await built.model.fit(x, data.y!, {
+        batchSize,
+        epochs: 1,
+        shuffle: true,
+        verbose: 0,
+        callbacks: { onBatchEnd: async () => void (await control.between()) },
+      });
       await drain(built.model.trainableWeights[0].read());
     },
     dispose() {
