@@ -160,6 +160,10 @@ describe('the log', () => {
     await train(page, { batch: 512, maxSteps: 16, loss: 'SoftmaxLoss' });
     expect(await page.getByLabel('Evaluation loss', { exact: true }).inputValue()).toBe('CrossEntropyLoss');
     const { lines, table } = await evaluate(page);
+    // Which GAP is which, said beside the log: train.py's step lines at top_k 20, eval.py's at top_k 2.
+    expect(await page.getByText(/GAP at top_k 20; Evaluate gives eval\.py's, at top_k 2/).isVisible()).toBe(
+      true,
+    );
 
     // 1,000 validation examples in eval.py's batches of 512: two batch lines, then its two closing lines.
     const batches = lines.filter((l) => l.startsWith('examples_processed:'));
