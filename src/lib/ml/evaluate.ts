@@ -105,26 +105,7 @@ export async function evaluate(
       loss: m.Loss,
     }),
   );
-  const confusion = confusionMatrix(allPredictions, split.labels, split.count, C);
-  const pr = perClassPrecisionRecall(confusion, C);
-  const result: EvalResult = {
-    metrics: {
-      'Hit@1': m['Hit@1'],
-      PERR: m.PERR,
-      GAP: m.GAP,
-      MAP: m.MAP,
-      Loss: m.Loss,
-      Accuracy: m.Accuracy,
-    },
-    examples: m.examples,
-    numClasses: C,
-    confusion,
-    perClass: {
-      precision: Array.from(pr.precision),
-      recall: Array.from(pr.recall),
-      support: Array.from(pr.support),
-    },
-  };
+  const result = evalResult(m, allPredictions, split.labels, split.count, C);
   return { result, probabilities: allPredictions, nanExamples };
 }
 
@@ -250,4 +231,34 @@ function formatProbability(p: number): string {
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Evaluate's result from eval.py's accumulated metrics and every example's probabilities (both evaluation paths). */
+export function evalResult(
+  m: ReturnType<EvaluationMetrics['get']>,
+  predictions: Float32Array,
+  labels: Int32Array,
+  count: number,
+  C: number,
+): EvalResult {
+  const confusion = confusionMatrix(predictions, labels, count, C);
+  const pr = perClassPrecisionRecall(confusion, C);
+  return {
+    metrics: {
+      'Hit@1': m['Hit@1'],
+      PERR: m.PERR,
+      GAP: m.GAP,
+      MAP: m.MAP,
+      Loss: m.Loss,
+      Accuracy: m.Accuracy,
+    },
+    examples: m.examples,
+    numClasses: C,
+    confusion,
+    perClass: {
+      precision: Array.from(pr.precision),
+      recall: Array.from(pr.recall),
+      support: Array.from(pr.support),
+    },
+  };
 }

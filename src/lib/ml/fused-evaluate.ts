@@ -11,10 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../shared/settings';
-import type { EvalResult } from '../shared/worker-types';
-import { EVAL_BATCH, type EvalRun } from './evaluate';
+import { EVAL_BATCH, evalResult, type EvalRun } from './evaluate';
 import type { FusedLogistic, PackedSplit } from './fused-logistic';
-import { EvaluationMetrics, confusionMatrix, oneHot, perClassPrecisionRecall } from './metrics';
+import { EvaluationMetrics, oneHot } from './metrics';
 
 /**
  * Queues the evaluation now; the promise resolves once the GPU has run it. `labels` are the split's class ids on the
@@ -56,26 +55,7 @@ export function evaluateFused(
       all.set(p, start * C);
     });
     const m = metrics.get();
-    const confusion = confusionMatrix(all, labels, count, C);
-    const pr = perClassPrecisionRecall(confusion, C);
-    const result: EvalResult = {
-      metrics: {
-        'Hit@1': m['Hit@1'],
-        PERR: m.PERR,
-        GAP: m.GAP,
-        MAP: m.MAP,
-        Loss: m.Loss,
-        Accuracy: m.Accuracy,
-      },
-      examples: m.examples,
-      numClasses: C,
-      confusion,
-      perClass: {
-        precision: Array.from(pr.precision),
-        recall: Array.from(pr.recall),
-        support: Array.from(pr.support),
-      },
-    };
+    const result = evalResult(m, all, labels, count, C);
     return { result, probabilities: all };
   });
 }
