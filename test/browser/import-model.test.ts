@@ -8,12 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openApp, waitForStatus, type Session } from './harness';
+import { evaluationTable, openAdvanced } from './steps';
+import { layersModelFiles, type UploadFile } from './layers-files';
 
 const byName = (page: Page, role: 'button' | 'combobox' | 'table', name: string) =>
   page.getByRole(role, { name, exact: true });
 
 /** A small MLP as the TensorFlow.js converter would write it: model.json + one weights file. */
-async function tinyMlpFiles(): Promise<{ name: string; mimeType: string; buffer: Buffer }[]> {
+async function tinyMlpFiles(): Promise<UploadFile[]> {
   await tf.setBackend('cpu');
   const model = tf.sequential({
     name: 'TinyMLP',
@@ -23,30 +25,7 @@ async function tinyMlpFiles(): Promise<{ name: string; mimeType: string; buffer:
       tf.layers.dense({ units: 10, activation: 'softmax', name: 'out' }),
     ],
   });
-  let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  model.dispose();
-  const a = artifacts as unknown as tf.io.ModelArtifacts;
-  const json = {
-    format: 'layers-model',
-    generatedBy: 'test',
-    convertedBy: null,
-    modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: ['./group1-shard1of1.bin'], weights: a.weightSpecs }],
-  };
-  return [
-    { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) },
-    {
-      name: 'group1-shard1of1.bin',
-      mimeType: 'application/octet-stream',
-      buffer: Buffer.from(tf.io.concatenateArrayBuffers(a.weightData!)),
-    },
-  ];
+  return layersModelFiles(model, 'group1-shard1of1.bin');
 }
 
 async function statusCount(page: Page, pattern: RegExp): Promise<number> {
@@ -70,18 +49,12 @@ async function evaluate(page: Page): Promise<Record<string, number>> {
   const before = await statusCount(page, /^Evaluation on/);
   await byName(page, 'button', 'Evaluate').click();
   await expect.poll(() => statusCount(page, /^Evaluation on/), { timeout: 120_000 }).toBe(before + 1);
-  const out: Record<string, number> = {};
-  for (const row of await byName(page, 'table', 'Evaluation').locator('tbody tr').all()) {
-    const [name, value] = await row.locator('td').allTextContents();
-    out[name] = Number(value);
-  }
-  return out;
+  return evaluationTable(page);
 }
 
 /** Few steps on the sample: Max steps under Advanced. */
 async function fewSteps(page: Page, steps: number): Promise<void> {
-  if (!(await page.getByLabel('Seed', { exact: true }).isVisible()))
-    await page.getByText('Advanced', { exact: true }).click();
+  await openAdvanced(page);
   await page.getByLabel('Max steps', { exact: true }).fill(String(steps));
 }
 

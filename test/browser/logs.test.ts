@@ -9,6 +9,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SHOWN_LINES } from '../../src/lib/state/log-store';
 import { downloads, openApp, waitForStatus, type Session } from './harness';
+import { layersModelFiles, type UploadFile } from './layers-files';
+import { evaluationTable, openAdvanced } from './steps';
 
 const F3 = String.raw`(-?\d+\.\d{3}|nan)`;
 /** eval.py's line per batch (AddGlobalStepSummary inside evaluation_loop's `"examples_processed: %d | %s"`). */
@@ -61,16 +63,6 @@ async function linesOf(page: Page, last: RegExp, action: () => Promise<void>): P
 
 const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
 
-async function evaluationTable(page: Page): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  const table = page.getByRole('table', { name: 'Evaluation', exact: true });
-  for (const row of await table.locator('tbody tr').all()) {
-    const [name, value] = await row.locator('td').allTextContents();
-    out[name] = Number(value);
-  }
-  return out;
-}
-
 async function evaluate(
   page: Page,
   loss?: string,
@@ -83,24 +75,19 @@ async function evaluate(
   return { lines: lines.slice(0, -1), table: await evaluationTable(page) };
 }
 
-async function advanced(page: Page): Promise<void> {
-  if (!(await page.getByLabel('Seed', { exact: true }).isVisible()))
-    await page.getByText('Advanced', { exact: true }).click();
-}
-
 async function train(page: Page, o: { batch: number; maxSteps: number; loss?: string }): Promise<void> {
   await page.getByLabel('Epochs', { exact: true }).fill('1');
   await page.getByLabel('Batch size', { exact: true }).fill(String(o.batch));
   await page.getByLabel('Start new model', { exact: true }).setChecked(true);
   if (o.loss) await page.getByLabel('Loss', { exact: true }).selectOption(o.loss);
-  await advanced(page);
+  await openAdvanced(page);
   await page.getByLabel('Max steps', { exact: true }).fill(String(o.maxSteps));
   await linesOf(page, /Done training/, () => button(page, 'Train').click());
   expect((await page.getByRole('alert').allTextContents()).join('').trim()).toBe('');
 }
 
 /** A LogisticModel whose weights went to NaN, as TensorFlow.js layers files (made here by tfjs in Node). */
-async function divergedModelFiles(): Promise<{ name: string; mimeType: string; buffer: Buffer }[]> {
+async function divergedModelFiles(): Promise<UploadFile[]> {
   await tf.setBackend('cpu');
   const model = tf.sequential({
     name: 'Diverged',
@@ -110,30 +97,7 @@ async function divergedModelFiles(): Promise<{ name: string; mimeType: string; b
     ],
   });
   model.layers[1].setWeights([tf.fill([784, 10], NaN), tf.zeros([10])]);
-  let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  model.dispose();
-  const a = artifacts as unknown as tf.io.ModelArtifacts;
-  const json = {
-    format: 'layers-model',
-    generatedBy: 'test',
-    convertedBy: null,
-    modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: ['./diverged.bin'], weights: a.weightSpecs }],
-  };
-  return [
-    { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) },
-    {
-      name: 'diverged.bin',
-      mimeType: 'application/octet-stream',
-      buffer: Buffer.from(tf.io.concatenateArrayBuffers(a.weightData!)),
-    },
-  ];
+  return layersModelFiles(model, 'diverged.bin');
 }
 
 describe('the log', () => {

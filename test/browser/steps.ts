@@ -34,10 +34,26 @@ export async function predict(page: Page): Promise<void> {
   await download.and(page.locator(':enabled')).waitFor({ timeout: 120_000 });
 }
 
-/** Sets the "Fused WebGPU kernels" setting (on by default: LogisticModel's own WebGPU kernels). */
-export async function setFusedKernels(page: Page, on: boolean): Promise<void> {
+/** The evaluation's table (`Evaluation`) as metric name → value. */
+export async function evaluationTable(page: Page): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const table = page.getByRole('table', { name: 'Evaluation', exact: true });
+  for (const row of await table.locator('tbody tr').all()) {
+    const [name, value] = await row.locator('td').allTextContents();
+    out[name] = Number(value);
+  }
+  return out;
+}
+
+/** Opens Train's Advanced settings (where Seed, Max steps and the kernels live) unless they are open. */
+export async function openAdvanced(page: Page): Promise<void> {
   if (!(await page.getByLabel('Seed', { exact: true }).isVisible()))
     await page.getByText('Advanced', { exact: true }).click();
+}
+
+/** Sets the "Fused WebGPU kernels" setting (on by default: LogisticModel's own WebGPU kernels). */
+export async function setFusedKernels(page: Page, on: boolean): Promise<void> {
+  await openAdvanced(page);
   await page.getByLabel('Fused WebGPU kernels', { exact: true }).setChecked(on);
 }
 
